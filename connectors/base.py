@@ -1,0 +1,120 @@
+"""The connector contract: what every provincial source yields, and the class it implements."""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from connectors.errors import SourceConfigError
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One task record as the source holds it, before any mapping.
+
+    `payload` is read-only: a spreadsheet row as {header text: cell value}, or a JSON object.
+    `origin` says where it was found, for messages an admin can act on: for a spreadsheet
+    {"file", "sheet", "row", "columns": {header: column letter}}, for an API {"url", "page", "index"}.
+    """
+
+    source: str
+    record_id: str
+    modified_at: datetime | None
+    payload: Mapping[str, Any]
+    deleted: bool = False
+    origin: Mapping[str, Any] = field(default=_EMPTY)
+
+    def __post_init__(self) -> None:
+        if self.modified_at is not None and self.modified_at.tzinfo is None:
+            raise ValueError(f"{self.source}: modified_at of record {self.record_id!r} is naive")
+        if not isinstance(self.payload, MappingProxyType):
+            object.__setattr__(self, "payload", MappingProxyType(dict(self.payload)))
+        if not isinstance(self.origin, MappingProxyType):
+            object.__setattr__(self, "origin", MappingProxyType(dict(self.origin)))
+
+    def where(self) -> str:
+        """A short human description of the record's place in its source."""
+        o = self.origin
+        parts = [str(o[k]) for k in ("file", "url") if o.get(k)]
+        if o.get("sheet"):
+            parts.append(f"sheet {o['sheet']}")
+        if o.get("row"):
+            parts.append(f"row {o['row']}")
+        if o.get("page"):
+            parts.append(f"page {o['page']}")
+        if o.get("index") is not None and not o.get("row"):
+            parts.append(f"item {o['index']}")
+        return ", ".join(parts) or self.source
+
+
+class Connector(ABC):
+    """A provincial source. Subclasses validate `options` in `__init__` (no I/O there) and
+    implement `records`, a lazy generator: no I/O happens before its first `next()`."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, name: str, options: Mapping[str, Any], *, base_dir: Path | None = None):
+        self.name = name
+        self.options = dict(options)
+        self.base_dir = base_dir or Path.cwd()
+
+    @abstractmethod
+    def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
+        """Yield the source's records changed at or after `since` (all of them when None)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release sessions, files and connections."""
+
+    # Helpers shared by connectors -------------------------------------------------------------
+
+    def option(self, key: str, default: Any = None, *, required: bool = False) -> Any:
+        if key in self.options:
+            return self.options[key]
+        if required:
+            raise SourceConfigError(self.name, key, "is required")
+        return default
+
+    def path_option(self, key: str, *, required: bool = True) -> Path | None:
+        raw = self.option(key, required=required)
+        if raw is None:
+            return None
+        p = Path(str(raw)).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    def secret(self, key: str, *, required: bool = False) -> str | None:
+        """A secret named by `<key>_env` (an environment variable) or `<key>_file` (a file).
+
+        Secrets are never read from the configuration text itself.
+        """
+        if key in self.options:
+            raise SourceConfigError(
+                self.name, key,
+                f"secrets are not read from the config; use {key}_env or {key}_file",
+            )
+        env = self.options.get(f"{key}_env")
+        if env:
+            value = os.environ.get(str(env))
+            if value is None:
+                raise SourceConfigError(
+                    self.name, f"{key}_env", f"environment variable {env} is not set"
+                )
+            return value
+        path = self.options.get(f"{key}_file")
+        if path:
+            p = Path(str(path)).expanduser()
+            p = p if p.is_absolute() else self.base_dir / p
+            try:
+                return p.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SourceConfigError(self.name, f"{key}_file", f"cannot read {p}: {exc}") from exc
+        if required:
+            raise SourceConfigError(self.name, f"{key}_env", f"is required (or {key}_file)")
+        return None

@@ -1,0 +1,57 @@
+"""Serving a WSGI app (the simulator, the demo provincial API) with waitress, in the
+foreground or on a background thread."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from waitress.server import create_server
+
+
+@dataclass
+class BackgroundServer:
+    """A waitress server running on a daemon thread; `url` has no trailing slash."""
+
+    server: Any
+    thread: threading.Thread
+
+    @property
+    def port(self) -> int:
+        return int(self.server.effective_port)
+
+    @property
+    def url(self) -> str:
+        host = self.server.effective_host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
+    def stop(self) -> None:
+        self.server.close()
+        self.thread.join(timeout=5)
+
+    def __enter__(self) -> BackgroundServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_background(app: Any, host: str = "127.0.0.1", port: int = 0, *, threads: int = 8) -> BackgroundServer:
+    """Start `app` on host:port (0 picks a free port) and return once it accepts connections."""
+    server = create_server(app, host=host, port=port, threads=threads, ident="stisync")
+    thread = threading.Thread(target=server.run, name=f"wsgi:{server.effective_port}", daemon=True)
+    thread.start()
+    return BackgroundServer(server, thread)
+
+
+def serve_forever(app: Any, host: str, port: int, *, threads: int = 8) -> None:
+    """Serve in the foreground until interrupted."""
+    server = create_server(app, host=host, port=port, threads=threads, ident="stisync")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
