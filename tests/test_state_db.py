@@ -1,0 +1,62 @@
+"""The state database: migrations equal the models, SQLite settings, aware datetimes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from sync.state.db import StateDB, StateError
+from sync.state.models import Base, Run, RunStatus, Trigger
+
+
+def test_migrations_create_exactly_the_models(state_url: str) -> None:
+    db = StateDB(state_url)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    db.dispose()
+    assert diff == []
+
+
+def test_opening_twice_keeps_the_data(state_url: str) -> None:
+    db = StateDB(state_url)
+    with db.session() as s:
+        s.add(Run(run_uid="u1", source="a", trigger=Trigger.MANUAL, status=RunStatus.RUNNING,
+                  started_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), counts={}))
+    db.dispose()
+    again = StateDB(state_url)
+    with again.session() as s:
+        run = s.query(Run).one()
+        assert run.started_at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+        assert run.started_at.tzinfo is not None
+        assert run.trigger is Trigger.MANUAL
+    again.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
+    db = StateDB(f"sqlite:///{tmp_path / 'sub' / 's.sqlite'}")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+    db.dispose()
+
+
+def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
+    db = StateDB(f"sqlite:///{tmp_path / 's.sqlite'}")
+    with pytest.raises(Exception, match="naive"), db.session() as s:
+        s.add(Run(run_uid="u", source="a", trigger=Trigger.MANUAL, status=RunStatus.RUNNING,
+                  started_at=datetime(2026, 1, 1), counts={}))  # noqa: DTZ001 - the point of the test
+    db.dispose()
+
+
+@pytest.mark.parametrize("url, message", [
+    ("not a url", "not a valid SQLAlchemy URL"),
+    ("postgresql+psycopg://nobody@127.0.0.1:1/none", "cannot open the state database"),
+], ids=["garbage", "unreachable"])
+def test_bad_state_urls_give_a_clear_error(url: str, message: str) -> None:
+    with pytest.raises(StateError, match=message):
+        StateDB(url)
