@@ -30,7 +30,7 @@ class SourceRecord:
     modified_at: datetime | None
     payload: Mapping[str, Any]
     deleted: bool = False
-    origin: Mapping[str, Any] = field(default=_EMPTY)
+    origin: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
     def __post_init__(self) -> None:
         if self.modified_at is not None and self.modified_at.tzinfo is None:

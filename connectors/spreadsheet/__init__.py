@@ -1,0 +1,5 @@
+"""The spreadsheet connector kind: task records in .csv, .xlsx and .xls files."""
+
+from connectors.spreadsheet.connector import SpreadsheetConnector
+
+__all__ = ["SpreadsheetConnector"]

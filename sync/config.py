@@ -1,0 +1,322 @@
+"""The configuration file: typed, parsed and checked once at start-up.
+
+A mistake stops the program before any work with a message naming the file and the key.
+Secrets never live in the file: keys ending in `_env` name an environment variable, keys
+ending in `_file` name a file that holds the secret.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from schemas.codelists import current_provinces
+
+ENV_CONFIG = "STISYNC_CONFIG"
+ENV_STATE_URL = "STISYNC_STATE_URL"
+DEFAULT_CONFIG_NAMES = ("stisync.toml",)
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+_INTERVAL = re.compile(r"^every\s+(\d+)\s*(s|m|h|d)$", re.IGNORECASE)
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; the message names the file and the key."""
+
+    def __init__(self, file: Path | str, key: str, message: str):
+        super().__init__(f"{file}: {key}: {message}")
+        self.file = str(file)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a source runs: a 5-field cron expression, or a fixed interval."""
+
+    cron: str | None = None
+    interval: timedelta | None = None
+
+    def describe(self) -> str:
+        if self.cron:
+            return f"cron {self.cron}"
+        assert self.interval is not None
+        return f"every {self.interval}"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Where a secret lives: read when needed, so that `status` and `logs` work without it."""
+
+    file: Path
+    key: str
+    env: str | None = None
+    path: Path | None = None
+
+    def value(self) -> str:
+        if self.env is not None:
+            value = os.environ.get(self.env)
+            if value is None:
+                raise ConfigError(self.file, f"{self.key}_env", f"environment variable {self.env} is not set")
+            return value
+        assert self.path is not None
+        try:
+            return self.path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(self.file, f"{self.key}_file", f"cannot read {self.path}: {exc.strerror}") from exc
+
+
+@dataclass(frozen=True)
+class NationalConfig:
+    url: str
+    auth: str                      # "oauth2" | "token"
+    client_id: str | None
+    client_secret: Secret | None
+    token: Secret | None
+    token_url: str
+    headers: Mapping[str, str]
+    timeout: float
+    batch_size: int
+    max_attempts: int
+    max_retry_seconds: float
+    max_retry_after: float
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    kind: str
+    enabled: bool
+    schedule: Schedule | None
+    mapping: Path
+    connector: Mapping[str, Any]
+    misfire_grace: int
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    province: str
+    state_url: str
+    timezone: str
+    log_dir: Path
+    national: NationalConfig
+    sources: Mapping[str, SourceConfig] = field(default_factory=dict)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def source(self, name: str) -> SourceConfig:
+        try:
+            return self.sources[name]
+        except KeyError:
+            known = ", ".join(self.sources) or "(none)"
+            raise ConfigError(self.path, f"sources.{name}",
+                              f"no such source; configured sources: {known}") from None
+
+
+def find_config(explicit: str | None) -> Path:
+    """The config file: --config, then $STISYNC_CONFIG, then ./stisync.toml."""
+    candidate = explicit or os.environ.get(ENV_CONFIG)
+    if candidate:
+        p = Path(candidate).expanduser()
+        if not p.is_file():
+            raise ConfigError(p, "(file)", "configuration file not found")
+        return p.resolve()
+    for name in DEFAULT_CONFIG_NAMES:
+        p = Path.cwd() / name
+        if p.is_file():
+            return p.resolve()
+    raise ConfigError(
+        "stisync.toml", "(file)",
+        f"no configuration file: pass --config FILE, set {ENV_CONFIG}, or run `stisync demo`",
+    )
+
+
+def load_config(path: Path | str) -> Config:
+    path = Path(path).resolve()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(path, "(file)", f"cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from exc
+    return _Parser(path, raw).config()
+
+
+class _Parser:
+    def __init__(self, path: Path, raw: dict[str, Any]):
+        self.path = path
+        self.raw = raw
+        self.base = path.parent
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        return ConfigError(self.path, key, message)
+
+    def take(self, table: Mapping[str, Any], prefix: str, key: str, kind: type | tuple[type, ...],
+             default: Any = ..., ) -> Any:
+        full = f"{prefix}.{key}" if prefix else key
+        if key not in table:
+            if default is ...:
+                raise self.fail(full, "is required")
+            return default
+        value = table[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.fail(full, f"must be {names}, not {type(value).__name__} {value!r}")
+        return value
+
+    def unknown(self, table: Mapping[str, Any], prefix: str, known: set[str]) -> None:
+        extra = sorted(set(table) - known)
+        if extra:
+            where = f"{prefix}.{extra[0]}" if prefix else extra[0]
+            raise self.fail(where, f"unknown key; known keys here: {', '.join(sorted(known))}")
+
+    def secret(self, table: Mapping[str, Any], prefix: str, key: str) -> Secret | None:
+        full = f"{prefix}.{key}"
+        if key in table:
+            raise self.fail(full, f"secrets are not read from the config; use {key}_env or {key}_file")
+        env = self.take(table, prefix, f"{key}_env", str, None)
+        file = self.take(table, prefix, f"{key}_file", str, None)
+        if env and file:
+            raise self.fail(full, f"give {key}_env or {key}_file, not both")
+        if env:
+            return Secret(self.path, full, env=env)
+        if file:
+            return Secret(self.path, full, path=self.resolve(file))
+        return None
+
+    def resolve(self, p: str) -> Path:
+        q = Path(p).expanduser()
+        return q if q.is_absolute() else self.base / q
+
+    def state_url(self, value: str) -> str:
+        env = os.environ.get(ENV_STATE_URL)
+        if env:
+            value = env
+        if value.startswith("sqlite:///") and not value.startswith("sqlite:////"):
+            rest = value[len("sqlite:///"):]
+            if rest and rest != ":memory:" and not Path(rest).is_absolute():
+                value = "sqlite:///" + str(self.resolve(rest))
+        return value
+
+    def config(self) -> Config:
+        r = self.raw
+        self.unknown(r, "", {"province", "state_url", "timezone", "log_dir", "national", "sources"})
+        province = self.take(r, "", "province", str)
+        if province not in current_provinces():
+            raise self.fail("province", f"{province!r} is not a current province code (Decision "
+                                        "19/2025/QĐ-TTg, e.g. \"01\" Hà Nội, \"79\" TP Hồ Chí Minh)")
+        tz = self.take(r, "", "timezone", str, "Asia/Ho_Chi_Minh")
+        try:
+            from zoneinfo import ZoneInfo
+            ZoneInfo(tz)
+        except Exception as exc:
+            raise self.fail("timezone", f"unknown time zone {tz!r}") from exc
+        sources_raw = self.take(r, "", "sources", dict, {})
+        sources = {name: self.source(name, table) for name, table in sources_raw.items()}
+        return Config(
+            path=self.path,
+            province=province,
+            state_url=self.state_url(self.take(r, "", "state_url", str, "sqlite:///stisync-state.sqlite")),
+            timezone=tz,
+            log_dir=self.resolve(self.take(r, "", "log_dir", str, "logs")),
+            national=self.national(self.take(r, "", "national", dict)),
+            sources=sources,
+        )
+
+    def national(self, t: dict[str, Any]) -> NationalConfig:
+        p = "national"
+        self.unknown(t, p, {"url", "auth", "client_id", "client_secret_env", "client_secret_file",
+                            "token_env", "token_file", "token_url", "headers", "headers_env",
+                            "timeout", "batch_size", "max_attempts", "max_retry_seconds",
+                            "max_retry_after"})
+        url = self.take(t, p, "url", str).rstrip("/")
+        if not re.match(r"^https?://", url):
+            raise self.fail(f"{p}.url", f"must be an http(s) URL, not {url!r}")
+        auth = self.take(t, p, "auth", str, "oauth2")
+        client_id = secret = token = None
+        if auth == "oauth2":
+            client_id = self.take(t, p, "client_id", str)
+            secret = self.secret(t, p, "client_secret")
+            if secret is None:
+                raise self.fail(f"{p}.client_secret_env", "is required with auth = \"oauth2\" "
+                                "(or client_secret_file)")
+        elif auth == "token":
+            token = self.secret(t, p, "token")
+            if token is None:
+                raise self.fail(f"{p}.token_env", "is required with auth = \"token\" (or token_file)")
+        else:
+            raise self.fail(f"{p}.auth", f"must be \"oauth2\" or \"token\", not {auth!r}")
+        headers = {str(k): str(v) for k, v in self.take(t, p, "headers", dict, {}).items()}
+        for name, env in self.take(t, p, "headers_env", dict, {}).items():
+            if env not in os.environ:
+                raise self.fail(f"{p}.headers_env.{name}", f"environment variable {env} is not set")
+            headers[str(name)] = os.environ[env]
+        batch = self.take(t, p, "batch_size", int, 100)
+        if not 1 <= batch <= 200:
+            raise self.fail(f"{p}.batch_size", f"must be between 1 and 200 (the API's limit), not {batch}")
+        return NationalConfig(
+            url=url, auth=auth, client_id=client_id, client_secret=secret, token=token,
+            token_url=self.take(t, p, "token_url", str, url + "/oauth/token"),
+            headers=headers,
+            timeout=float(self.take(t, p, "timeout", (int, float), 30)),
+            batch_size=batch,
+            max_attempts=self.take(t, p, "max_attempts", int, 6),
+            max_retry_seconds=float(self.take(t, p, "max_retry_seconds", (int, float), 300)),
+            max_retry_after=float(self.take(t, p, "max_retry_after", (int, float), 600)),
+        )
+
+    def schedule(self, value: str, key: str) -> Schedule:
+        m = _INTERVAL.match(value.strip())
+        if m:
+            amount = int(m.group(1))
+            if amount <= 0:
+                raise self.fail(key, "the interval must be positive")
+            return Schedule(interval=timedelta(**{_UNITS[m.group(2).lower()]: amount}))
+        from apscheduler.triggers.cron import CronTrigger
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise self.fail(key, f"{value!r} is neither a cron expression (\"0 2 * * *\") nor an "
+                                 f"interval (\"every 30m\", \"every 6h\"): {exc}") from exc
+        return Schedule(cron=value.strip())
+
+    def source(self, name: str, t: Any) -> SourceConfig:
+        p = f"sources.{name}"
+        if not _NAME.match(name):
+            raise self.fail(p, "a source name is lowercase letters, digits, '-' and '_' (it prefixes "
+                               "record ids and log lines)")
+        if not isinstance(t, dict):
+            raise self.fail(p, "must be a table")
+        self.unknown(t, p, {"kind", "enabled", "schedule", "mapping", "connector", "misfire_grace"})
+        from connectors import REGISTRY
+        kind = self.take(t, p, "kind", str)
+        if kind not in REGISTRY:
+            raise self.fail(f"{p}.kind", f"unknown connector kind {kind!r}; known kinds: "
+                                         f"{', '.join(sorted(REGISTRY))}")
+        sched = self.take(t, p, "schedule", str, None)
+        mapping = self.resolve(self.take(t, p, "mapping", str))
+        if not mapping.is_file():
+            raise self.fail(f"{p}.mapping", f"mapping file {mapping} not found")
+        return SourceConfig(
+            name=name, kind=kind,
+            enabled=self.take(t, p, "enabled", bool, True),
+            schedule=self.schedule(sched, f"{p}.schedule") if sched else None,
+            mapping=mapping,
+            connector=self.take(t, p, "connector", dict, {}),
+            misfire_grace=self.take(t, p, "misfire_grace", int, 3600),
+        )
