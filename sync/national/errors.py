@@ -1,0 +1,69 @@
+"""National API errors, named by what the caller should do about them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class NationalError(Exception):
+    """Base of every error the national client raises.
+
+    `status` is the HTTP status (None for connection faults), `code` the body's `"error"`,
+    `message` the server's message (or the description when there is none), `url` the request,
+    `errors` the field errors of a validation answer. Plain `NationalError`s are answers that
+    break the contract (a missing batch result, an unknown status): neither retried nor a
+    verdict on the request.
+    """
+
+    def __init__(self, text: str, *, status: int | None = None, code: str | None = None,
+                 message: str | None = None, url: str | None = None, method: str | None = None,
+                 errors: tuple[Mapping[str, Any], ...] = ()) -> None:
+        super().__init__(text)
+        self.status = status
+        self.code = code
+        self.message = message if message is not None else text
+        self.url = url
+        self.method = method
+        self.errors = errors
+
+    def _fields(self) -> dict[str, Any]:
+        return {"status": self.status, "code": self.code, "message": self.message,
+                "url": self.url, "method": self.method, "errors": self.errors}
+
+
+class TransientError(NationalError):
+    """5xx, 429, a connection fault, a timeout or a cut body: the same request may succeed later.
+
+    `retry_after` is the server's `Retry-After`, in seconds from now, when it sent one.
+    """
+
+    def __init__(self, text: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        super().__init__(text, **kw)
+        self.retry_after = retry_after
+
+
+class PermanentError(NationalError):
+    """400, 403, 404, 413, 422 and the like: sending the same bytes again cannot succeed."""
+
+
+class AuthFailed(PermanentError):
+    """The national side refused our credentials, even after fetching a new token."""
+
+
+class BatchRefused(PermanentError):
+    """A batch was refused whole (too big, malformed): send its records one at a time instead."""
+
+
+class RetryBudgetExceeded(TransientError):
+    """Retries used up (attempts or total time). `last` is the error of the final attempt."""
+
+    def __init__(self, text: str, *, last: NationalError) -> None:
+        fields = last._fields()
+        super().__init__(text, retry_after=getattr(last, "retry_after", None), **fields)
+        self.last = last
+
+
+class RetryAfterTooLong(TransientError):
+    """The server asked us to come back later than the policy allows: end the run politely and
+    let the next scheduled run try again."""

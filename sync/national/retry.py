@@ -1,0 +1,250 @@
+"""The retry policy: how answers are classified, how long to wait, when to give up."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import requests
+import tenacity
+
+from sync.national.errors import (
+    AuthFailed,
+    NationalError,
+    PermanentError,
+    RetryAfterTooLong,
+    RetryBudgetExceeded,
+    TransientError,
+)
+
+logger = logging.getLogger(__name__)
+
+# The contract's list; anything else at 5xx (501, 505) will not heal by itself.
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+_MAX_FIELD_ERRORS_SHOWN = 5
+_PROVINCE_IN_PATH = re.compile(r"/provinces/([^/]+)")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounds on retrying one call. Times are in seconds."""
+
+    max_attempts: int = 6
+    max_total_seconds: float = 300
+    initial_backoff: float = 1.0
+    max_backoff: float = 60.0
+    jitter: float = 1.0
+    max_retry_after: float = 600.0
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError(
+                f"RetryPolicy.max_attempts must be at least 1, not {self.max_attempts}")
+        for name in ("max_total_seconds", "initial_backoff", "max_backoff", "jitter",
+                     "max_retry_after"):
+            value = getattr(self, name)
+            if value < 0:
+                raise ValueError(f"RetryPolicy.{name} must not be negative, not {value}")
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP-date
+    (RFC 9110 §10.2.3). A date in the past means 0; anything unreadable means None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if re.fullmatch(r"[0-9]+", text):
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000" parses naive; HTTP-dates are always GMT
+        when = when.replace(tzinfo=timezone.utc)
+    if now is None:
+        now = datetime.now(timezone.utc)
+    elif now.tzinfo is None:
+        raise ValueError("parse_retry_after: `now` must be timezone-aware")
+    return max(0.0, (when - now).total_seconds())
+
+
+def describe(method: str | None, url: str) -> str:
+    """`PUT /v1/provinces/48/tasks/a:1` — the request as an error message names it."""
+    path = unquote(urlsplit(url).path) or url
+    return f"{method} {path}" if method else path
+
+
+FieldErrors = tuple[dict[str, Any], ...]
+
+
+def error_body(response: requests.Response) -> tuple[str | None, str | None, FieldErrors]:
+    """The error code, message and field errors of an error answer, whatever its shape."""
+    try:
+        data = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return None, (text[:200] or None), ()
+    if not isinstance(data, dict):
+        return None, str(data)[:200], ()
+    code = data.get("error")
+    message = data.get("message")
+    errors = data.get("errors")
+    fields = tuple(e for e in errors if isinstance(e, dict)) if isinstance(errors, list) else ()
+    return (str(code) if code is not None else None,
+            str(message) if message is not None else None, fields)
+
+
+def _field_summary(errors: FieldErrors) -> str:
+    shown = [f"{e.get('field') or '?'} ({e.get('code') or '?'}: {e.get('message') or ''})"
+             for e in errors[:_MAX_FIELD_ERRORS_SHOWN]]
+    more = len(errors) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+def classify(response: requests.Response | None, exc: Exception | None, *, url: str,
+             method: str | None = None) -> NationalError | None:
+    """The one place an answer (or its absence) becomes an error, or None when it is a success.
+
+    Pass the response, or the exception that replaced it; pass both when a success answer's
+    body could not be read (a cut connection produces that, so it is transient).
+    """
+    if method is None:
+        request = getattr(response, "request", None) or getattr(exc, "request", None)
+        method = getattr(request, "method", None)
+    what = describe(method, url)
+    where: dict[str, Any] = {"url": url, "method": method}
+    if response is None:
+        if exc is None:
+            raise ValueError("classify() needs a response or an exception")
+        if isinstance(exc, (requests.ConnectionError, requests.Timeout,
+                            requests.exceptions.ChunkedEncodingError,
+                            requests.exceptions.ContentDecodingError)):
+            kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
+            return TransientError(f"national API {what}: {kind}: {exc}", **where)
+        return PermanentError(f"national API {what}: request could not be sent: {exc}", **where)
+    status = response.status_code
+    where["status"] = status
+    if status < 300:
+        if exc is None:
+            return None
+        return TransientError(
+            f"national API {what}: answered {status} but the body is cut or not JSON ({exc})",
+            **where)
+    code, message, fields = error_body(response)
+    detail = ": ".join(p for p in (code, message) if p) or response.reason or "no detail"
+    if fields:
+        detail += f"; field errors: {_field_summary(fields)}"
+    text = f"national API {what}: {status} {detail}"
+    where.update(code=code, message=message or detail, errors=fields)
+    if status in TRANSIENT_STATUSES:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return TransientError(text, retry_after=retry_after, **where)
+    if status == 401:
+        return AuthFailed(text, **where)
+    if status == 403:
+        m = _PROVINCE_IN_PATH.search(urlsplit(url).path)
+        province = unquote(m.group(1)) if m else "?"
+        return PermanentError(
+            f"national API {what}: 403 province {province} not allowed for this client ({detail})",
+            **where)
+    return PermanentError(text, **where)
+
+
+class _Budget:
+    """Stop rule and its clock: attempts, total time (including the coming wait) and the
+    longest `Retry-After` the policy accepts. Start times are kept per call, so one
+    `Retrying` may serve several calls."""
+
+    def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
+        self.policy = policy
+        self.clock = clock
+        self.started: weakref.WeakKeyDictionary[tenacity.RetryCallState, float] = (
+            weakref.WeakKeyDictionary())
+
+    def before(self, state: tenacity.RetryCallState) -> None:
+        if state.attempt_number == 1:
+            self.started[state] = self.clock()
+
+    def elapsed(self, state: tenacity.RetryCallState) -> float:
+        return self.clock() - self.started.get(state, self.clock())
+
+    def stop(self, state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= self.policy.max_attempts:
+            return True
+        error = _last_error(state)
+        if error.retry_after is not None and error.retry_after > self.policy.max_retry_after:
+            return True
+        return self.elapsed(state) + state.upcoming_sleep > self.policy.max_total_seconds
+
+    def give_up(self, state: tenacity.RetryCallState) -> None:
+        error = _last_error(state)
+        if error.retry_after is not None and error.retry_after > self.policy.max_retry_after:
+            raise RetryAfterTooLong(
+                f"{error}; the server asks to wait {error.retry_after:.0f} s, longer than the "
+                f"{self.policy.max_retry_after:.0f} s allowed: try again in a later run",
+                retry_after=error.retry_after, **error._fields()) from error
+        raise RetryBudgetExceeded(
+            f"{error} (gave up after {state.attempt_number} attempt(s) in "
+            f"{self.elapsed(state):.1f} s)", last=error) from error
+
+
+def _retriable(error: BaseException) -> bool:
+    # A call that already gave up (a nested client call) must not be retried all over again.
+    return isinstance(error, TransientError) and not isinstance(
+        error, (RetryBudgetExceeded, RetryAfterTooLong))
+
+
+def _last_error(state: tenacity.RetryCallState) -> TransientError:
+    assert state.outcome is not None
+    error = state.outcome.exception()
+    assert isinstance(error, TransientError)  # only those are retried
+    return error
+
+
+class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):
+    """The longer of the server's `Retry-After` and our exponential backoff with jitter."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.backoff = tenacity.wait_exponential_jitter(
+            initial=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter)
+
+    def __call__(self, state: tenacity.RetryCallState) -> float:
+        wait = self.backoff(state)
+        error = state.outcome.exception() if state.outcome is not None else None
+        retry_after = getattr(error, "retry_after", None)
+        return max(wait, retry_after) if retry_after is not None else wait
+
+
+def retrying(policy: RetryPolicy, *, sleep: Callable[[float], None] = time.sleep,
+             clock: Callable[[], float] = time.monotonic) -> tenacity.Retrying:
+    """The one tenacity factory: retries `TransientError` only, within `policy`.
+
+    Giving up raises `RetryBudgetExceeded` or `RetryAfterTooLong` (from the last error);
+    any other error is re-raised as it is, after one attempt.
+    """
+    budget = _Budget(policy, clock)
+
+    def log_retry(state: tenacity.RetryCallState) -> None:
+        error = _last_error(state)
+        label = error.status if error.status is not None else "connection fault"
+        logger.warning("national API %s, retrying in %.1f s (attempt %d/%d): %s", label,
+                       state.upcoming_sleep, state.attempt_number + 1, policy.max_attempts, error)
+
+    return tenacity.Retrying(
+        retry=tenacity.retry_if_exception(_retriable),
+        wait=_WaitRetryAfterOrBackoff(policy),
+        stop=budget.stop,
+        before=budget.before,
+        before_sleep=log_retry,
+        retry_error_callback=budget.give_up,
+        sleep=sleep,
+        reraise=True,
+    )
