@@ -16,6 +16,7 @@ class BackgroundServer:
 
     server: Any
     thread: threading.Thread
+    stopping: threading.Event
 
     @property
     def port(self) -> int:
@@ -28,7 +29,16 @@ class BackgroundServer:
         return f"http://{host}:{self.port}"
 
     def stop(self) -> None:
+        """Stop listening and close the open keep-alive connections too: a client's pooled
+        connection would otherwise keep the serving loop (and this call) alive."""
+        self.stopping.set()
         self.server.close()
+        for channel in list(getattr(self.server, "_map", {}).values()):
+            try:
+                channel.close()
+            except OSError:
+                pass
+        self.server.task_dispatcher.shutdown(timeout=5)
         self.thread.join(timeout=5)
 
     def __enter__(self) -> BackgroundServer:
@@ -40,10 +50,21 @@ class BackgroundServer:
 
 def start_background(app: Any, host: str = "127.0.0.1", port: int = 0, *, threads: int = 8) -> BackgroundServer:
     """Start `app` on host:port (0 picks a free port) and return once it accepts connections."""
-    server = create_server(app, host=host, port=port, threads=threads, ident="stisync")
-    thread = threading.Thread(target=server.run, name=f"wsgi:{server.effective_port}", daemon=True)
+    server = create_server(app, host=host, port=port, threads=threads, ident="stisync",
+                           asyncore_loop_timeout=0.2)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):
+            # Closing sockets under the serving loop can surface as EBADF once we are stopping.
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=serve, name=f"wsgi:{server.effective_port}", daemon=True)
     thread.start()
-    return BackgroundServer(server, thread)
+    return BackgroundServer(server, thread, stopping)
 
 
 def serve_forever(app: Any, host: str, port: int, *, threads: int = 8) -> None:
