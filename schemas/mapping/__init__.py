@@ -1,0 +1,65 @@
+"""Mapping files: how one source's records become national records v1, declared in TOML.
+
+An admin writes one file per source. Its whole format::
+
+    [mapping]
+    schema_version = "1"          # required; the version of this format and of the record
+    namespace = "qlkh"            # required; local_id = "qlkh:" + the source's record id
+    decimal_separator = ","       # how amounts write decimals: "," (default) or "."
+    two_digit_year_pivot = 50     # d/m/yy: yy < pivot -> 20yy, else 19yy (default 50)
+
+    [fields]                      # national field (dotted path) = where its value comes from
+    title = "Tên nhiệm vụ"                          # a column, or a JSON path when it starts with $
+    task_code = { from = "Mã số" }
+    task_type = { from = "Loại hình", labels = { "ĐT cấp tỉnh" = "research_topic" } }
+    management_level = { from = "$.cap_quan_ly.ten" }
+    "field.scheme" = { const = "qd12_2008" }
+    principal_investigator = { from = "Chủ nhiệm" }         # "PGS.TS. Nguyễn Văn A" -> parts
+    end_date = { from = "Thời gian kết thúc" }              # "tháng 12/2024" -> 2024-12-31
+    "budget.total_vnd" = { from = "Tổng kinh phí (triệu đồng)", unit = "triệu" }
+    summary = { concat = ["Mục tiêu", "Nội dung"], sep = "\\n" }
+    keywords = { from = "Từ khoá", split = ";" }
+    participants = { from = "$.thanh_vien[*]",
+                     item = { full_name = "$.ho_ten", degree = "$.hoc_vi" } }
+    "acceptance.rating" = { from = "Xếp loại", default = "pass" }
+
+Dotted national fields may be quoted (`"budget.total_vnd" = ...`) or written as TOML nesting
+(`budget.total_vnd = ...`, `[fields.budget]`); both mean the same.
+
+Each field takes exactly one of `from` (a column or `$` path), `const` (a fixed value) or
+`concat` (a list of columns or paths joined by `sep`, empty parts skipped; `sep` defaults to a
+newline for long text, a space otherwise). Further options:
+
+- `default`: the value when the source cell is empty (never when it holds something unreadable).
+- `transform`: read the field another way than its type says, keeping the JSON shape
+  (`text`, `long_text`, `date`, `timestamp`; `code` on coded fields).
+- `labels` (coded fields): the source's own labels -> codes, tried before the code list.
+- `partial` (dates): `"start"` or `"end"`; a month, quarter or year alone becomes its first
+  or its last day. `end_date` defaults to "end", every other date to "start".
+- `unit` (amounts): what a bare number counts: đồng, nghìn, triệu or tỷ.
+- `split` (keywords, participants): a separator between items besides line breaks.
+- `item` (participants): a table of the participant's keys (full_name, degree,
+  organization, role), each read from the participant object like a field.
+
+Columns are matched to the payload's keys exactly, then ignoring case, spacing and Unicode
+form, then ignoring tone marks. A column missing from the payload is a `missing_column`
+problem on every record; a `$` path that finds nothing is just an empty value.
+
+Amounts: with both "." and "," the last one is the decimal mark; a single separator followed by
+exactly three digits follows `decimal_separator` ("1.250" is 1250 when the separator is ",");
+any other single separator is the decimal mark; repeated separators group thousands. Units in
+the text (đồng, đ, VNĐ, nghìn, ngàn, triệu, tr, tỷ, tỉ) win over `unit`.
+
+Dates are read day first. An impossible date (31/02/2023) is a `bad_date` problem, one that can
+be read two ways ("05/04", "01/2023 - 12/2024") an `ambiguous_date` problem; neither is guessed.
+A whole number from 1945 to 2100 in a date cell is a year; other numbers are Excel day numbers.
+
+How record ids become `local_id` is documented in `schemas.mapping.transforms.ids`.
+"""
+
+from schemas.mapping.errors import MappingConfigError
+from schemas.mapping.mapper import MapResult, map_record
+from schemas.mapping.spec import Mapping, load_mapping, parse_mapping
+
+__all__ = ["MapResult", "Mapping", "MappingConfigError", "load_mapping", "map_record",
+           "parse_mapping"]

@@ -1,0 +1,313 @@
+"""Mapping one source record: payload in, national record v1 out, with problems and sources."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping as AnyMapping
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.mapping.errors import Refused, shown
+from schemas.mapping.sources import closest
+from schemas.mapping.spec import Mapping, Rule
+from schemas.mapping.targets import PARTICIPANT_KEYS, PARTICIPANT_TARGETS, PRINCIPAL_KEYS, TARGETS
+from schemas.mapping.transforms import SCALAR
+from schemas.mapping.transforms.ids import local_id
+from schemas.mapping.transforms.names import parse_person, people
+from schemas.mapping.transforms.text import clean, normalize
+from schemas.problems import Problem
+from schemas.record import SCHEMA_VERSION, field_label
+
+logger = logging.getLogger(__name__)
+
+_MAX_VALUE = 1000
+
+
+@dataclass(frozen=True)
+class MapResult:
+    """A national record v1 (possibly incomplete), what went wrong, and where each field came from.
+
+    `sources` maps national JSON paths (`budget.total_vnd`, `participants[1].degree`) to the
+    source column or JSON path they were read from, so that later problems can name the column.
+    """
+
+    record: dict[str, Any]
+    problems: list[Problem]
+    sources: dict[str, str]
+
+
+def map_record(mapping: Mapping, payload: AnyMapping[str, Any], record_id: str, *,
+               origin: AnyMapping[str, Any] | None = None) -> MapResult:
+    """Map one record. Never raises: whatever is wrong with the payload becomes a Problem.
+
+    `origin` is the connector's note of where the record was found; its `columns`
+    ({header: column letter}) lets messages point at a spreadsheet column by letter.
+    """
+    return _Run(mapping, origin).map(payload, record_id)
+
+
+class _Sink:
+    """Values of one object: what the mapping wrote, and what a parsed name implied."""
+
+    def __init__(self) -> None:
+        self.explicit: dict[str, Any] = {}
+        self.derived: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any:
+        return self.explicit[key] if key in self.explicit else self.derived.get(key)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The object rules read from and write to: the whole payload, or one participant."""
+
+    payload: AnyMapping[Any, Any]
+    found: dict[str, Any]               # column -> payload key
+    sink: _Sink
+    prefix: str = ""                    # "participants[n]." inside a participant
+    element: str = ""                   # the participant's source path
+
+    @property
+    def in_item(self) -> bool:
+        return bool(self.prefix)
+
+
+class _Run:
+    def __init__(self, mapping: Mapping, origin: AnyMapping[str, Any] | None):
+        self.mapping = mapping
+        letters = origin.get("columns") if isinstance(origin, AnyMapping) else None
+        self.letters: AnyMapping[Any, Any] = letters if isinstance(letters, AnyMapping) else {}
+        self.problems: list[Problem] = []
+        self.sources: dict[str, str] = {}
+        self.found: dict[str, Any] = {}
+
+    def map(self, payload: Any, record_id: Any) -> MapResult:
+        record: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        rid = normalize(record_id if isinstance(record_id, str) else str(record_id or ""))
+        if rid:
+            record["local_id"] = local_id(self.mapping.namespace, rid)
+        else:
+            self.problems.append(Problem(
+                "local_id", "required", "Bản ghi không có mã hồ sơ (mã trong nguồn trống).",
+                "The record has no id (its id in the source is empty).", record_id))
+        if not isinstance(payload, AnyMapping):
+            self.problems.append(Problem(
+                "$", "bad_type",
+                f"Bản ghi nguồn phải là một đối tượng, nhận được {shown(payload)}.",
+                f"The source record must be an object, got {shown(payload)}.", shown(payload)))
+            return MapResult(record, self.problems, self.sources)
+        sink = _Sink()
+        self.found = self.mapping.columns.resolve(payload.keys())
+        scope = _Scope(payload, self.found, sink)
+        for rule in self.mapping.rules:
+            self.apply(rule, scope)
+        for path in TARGETS:
+            value = sink.get(path)
+            if value is not None:
+                _put(record, path, value)
+        return MapResult(record, self.problems, self.sources)
+
+    def apply(self, rule: Rule, scope: _Scope) -> None:
+        """Read one rule from the scope's payload into its sink."""
+        path = scope.prefix + rule.target.path
+        label = _rebase(rule.label, scope.element) if scope.element else rule.label
+        if rule.sources:
+            self.sources[path] = label
+        try:
+            if rule.kind == "keywords":
+                self.keywords(rule, self.read_all(rule, scope, path), path, label, scope.sink)
+            elif rule.kind == "persons":
+                self.persons(rule, self.read_all(rule, scope, path), path, scope.sink)
+            else:
+                self.scalar(rule, scope, path, label)
+        except Refused as exc:
+            self.refused(path, exc, label)
+        except Exception:                   # totality: one odd value must not stop a run
+            logger.exception("mapping %s failed on %s", self.mapping.name, path)
+            self.problems.append(Problem(
+                path, "mapping_failed", f"{path}: lỗi nội bộ khi ánh xạ giá trị này.",
+                f"{path}: internal error while mapping this value.", source_field=label))
+
+    def read_all(self, rule: Rule, scope: _Scope, path: str) -> list[Any]:
+        """Every value the rule's sources hold (lists flattened one level); [] when none.
+
+        Inside a participant a key may be absent; a column of the record may not."""
+        values: list[Any] = []
+        for src in rule.sources:
+            got = src.read(scope.payload, scope.found)
+            if got is None:
+                if not scope.in_item:
+                    self.missing(path, src.label, scope.payload)
+                continue
+            for value in got:
+                values.extend(value if isinstance(value, (list, tuple)) else [value])
+        if rule.concat:
+            parts = [t for t in (clean(v, keep_newlines=True) for v in values) if t]
+            return [rule.sep.join(parts)] if parts else []
+        return values
+
+    def scalar(self, rule: Rule, scope: _Scope, path: str, label: str) -> None:
+        out = rule.const
+        if rule.sources:
+            if rule.concat:
+                raw = self.read_all(rule, scope, path)
+            else:
+                src = rule.sources[0]
+                got = src.read(scope.payload, scope.found)
+                if got is None and not scope.in_item:
+                    self.missing(path, src.label, scope.payload)
+                    return
+                raw = got or []
+                if len(raw) > 1:
+                    raise Refused("many_values", f"đường dẫn tìm thấy {len(raw)} giá trị, cần một",
+                                  f"the path finds {len(raw)} values where one is needed", raw)
+            out = SCALAR[rule.kind](raw[0], rule.options) if raw else None
+        if out is None:
+            out = rule.default
+        if out is None:
+            return
+        key, sink = rule.target.path, scope.sink
+        if rule.kind in ("person", "name"):
+            owner = key if rule.kind == "person" else key.rpartition(".")[0]
+            allowed = PARTICIPANT_KEYS if scope.in_item else PRINCIPAL_KEYS
+            for part in allowed:
+                if part in out:
+                    sub = f"{owner}.{part}" if owner else part
+                    sink.derived[sub] = out[part]
+                    if rule.sources:
+                        self.sources.setdefault(path.removesuffix(key) + sub, label)
+            if rule.kind == "name":
+                sink.explicit[key] = out["full_name"]
+            return
+        sink.explicit[key] = out
+
+    def keywords(self, rule: Rule, values: list[Any], path: str, label: str, sink: _Sink) -> None:
+        kept: list[str] = []
+        seen: set[str] = set()
+        for value in values:
+            try:
+                text = clean(value, keep_newlines=True)
+            except Refused as exc:
+                self.refused(f"{path}[{len(kept)}]", exc, label)
+                continue
+            for piece in _split(text or "", rule.options.split):
+                word = clean(piece)
+                if word and word.casefold() not in seen:
+                    seen.add(word.casefold())
+                    kept.append(word)
+        if kept:
+            sink.explicit[rule.target.path] = kept
+
+    def persons(self, rule: Rule, values: list[Any], path: str, sink: _Sink) -> None:
+        found: list[dict[str, Any]] = []
+        base = rule.sources[0].label if rule.sources else rule.label
+        for i, value in enumerate(values):
+            element = f"{base.removesuffix('[*]')}[{i}]"
+            if isinstance(value, AnyMapping):
+                person = self.person_object(rule, value, f"{path}[{len(found)}]", element)
+                found.extend([person] if person else [])
+            else:
+                # One cell of names is named by its column; a list of names item by item.
+                element = element if len(values) > 1 else base
+                found.extend(self.person_text(rule, value, path, len(found), element))
+        if found:
+            sink.explicit[rule.target.path] = found
+
+    def person_object(self, rule: Rule, value: AnyMapping[Any, Any], here: str,
+                      element: str) -> dict[str, Any] | None:
+        """A participant given as an object, read through the rule's `item` table."""
+        if not rule.item or rule.item_columns is None:
+            self.refused(here, Refused(
+                "bad_type", "mỗi người là một đối tượng; hãy khai báo item = { ... }",
+                "each person is an object; declare item = { full_name = ... }",
+                shown(value)), element)
+            return None
+        sink = _Sink()
+        scope = _Scope(value, rule.item_columns.resolve(value.keys()), sink, here + ".", element)
+        for sub in rule.item:
+            self.apply(sub, scope)
+        person = {k: sink.get(k) for k in PARTICIPANT_TARGETS if sink.get(k) is not None}
+        return person or None
+
+    def person_text(self, rule: Rule, value: Any, path: str, start: int,
+                    element: str) -> list[dict[str, Any]]:
+        """The participants written as names in one cell ("ThS. A; KS. B")."""
+        try:
+            text = clean(value, keep_newlines=True)
+        except Refused as exc:
+            self.refused(f"{path}[{start}]", exc, element)
+            return []
+        found: list[dict[str, Any]] = []
+        for one in people(text or "", rule.options.split):
+            here = f"{path}[{start + len(found)}].full_name"
+            try:
+                parsed = parse_person(one)
+            except Refused as exc:
+                self.refused(here, exc, element)
+                continue
+            self.sources[here] = element
+            found.append({k: parsed[k] for k in PARTICIPANT_KEYS if k in parsed})
+        return found
+
+    # Problems ---------------------------------------------------------------------------------
+
+    def where(self, label: str) -> tuple[str, str]:
+        if label.startswith("$"):
+            return f"đường dẫn JSON “{label}”", f"JSON path “{label}”"
+        letter = self.letters.get(label, self.letters.get(self.found.get(label)))
+        at = f" (cột {letter})" if isinstance(letter, str) else ""
+        at_en = f" (column {letter})" if isinstance(letter, str) else ""
+        return f"cột “{label}”{at}", f"column “{label}”{at_en}"
+
+    def refused(self, path: str, exc: Refused, label: str) -> None:
+        what_vi, what_en = field_label(path) or (path, path)
+        where_vi, where_en = self.where(label)
+        value = exc.value
+        self.problems.append(Problem(
+            path, exc.code,
+            f"{_cap(what_vi)} ({path}), {where_vi}: “{shown(value)}” — {exc.reason_vi}.",
+            f"{_cap(what_en)} ({path}), {where_en}: “{shown(value)}” — {exc.reason_en}.",
+            _stored(value), label))
+
+    def missing(self, path: str, column: str, payload: AnyMapping[Any, Any]) -> None:
+        what_vi, what_en = field_label(path) or (path, path)
+        hint = closest(column, tuple(payload.keys()))
+        near_vi = f"; có phải cột “{hint}”?" if hint else ""
+        near_en = f"; did you mean “{hint}”?" if hint else ""
+        self.problems.append(Problem(
+            path, "missing_column",
+            f"{_cap(what_vi)} ({path}): nguồn không có cột “{column}” mà tệp ánh xạ "
+            f"{self.mapping.name} khai báo{near_vi}.",
+            f"{_cap(what_en)} ({path}): the source has no column “{column}”, which mapping "
+            f"{self.mapping.name} reads{near_en}.",
+            column, column))
+
+
+def _put(record: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    node = record
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+
+
+def _split(text: str, sep: str | None) -> list[str]:
+    parts = text.split("\n")
+    return [p for line in parts for p in line.split(sep)] if sep else parts
+
+
+def _rebase(label: str, element: str) -> str:
+    """An item's source path, as seen from the whole payload."""
+    if label.startswith("$"):
+        return element + label[1:]
+    return f"{element}.{label}"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _stored(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > _MAX_VALUE:
+        return value[: _MAX_VALUE - 1] + "…"
+    return value

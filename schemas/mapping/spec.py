@@ -1,0 +1,335 @@
+"""The mapping file: one TOML file per source, read and checked once into a `Mapping`."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from schemas.codelists import code_list, fold
+from schemas.mapping.errors import MappingConfigError, Refused
+from schemas.mapping.sources import Columns, Source, source
+from schemas.mapping.targets import OBJECTS, PARTICIPANT_TARGETS, RESERVED, TARGETS, Target
+from schemas.mapping.transforms import SCALAR, Options
+from schemas.mapping.transforms.ids import NAMESPACE
+from schemas.mapping.transforms.money import unit_factor
+from schemas.record import FIELD_BY_PATH, SCHEMA_VERSION
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:                                       # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+logger = logging.getLogger(__name__)
+
+_COMMON = {"from", "const", "concat", "sep", "default", "transform"}
+_BY_KIND = {"code": {"labels"}, "date": {"partial"}, "money": {"unit"},
+            "keywords": {"split"}, "persons": {"split", "item"}}
+_MAPPING_KEYS = {"schema_version", "namespace", "decimal_separator", "two_digit_year_pivot"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One line of `[fields]`: where a national field's value comes from and how it is read."""
+
+    target: Target
+    kind: str
+    sources: tuple[Source, ...] = ()        # one for `from`, several for `concat`, none for `const`
+    concat: bool = False
+    sep: str = " "
+    const: Any = None                       # already in national form
+    default: Any = None                     # already in national form
+    options: Options = field(default_factory=Options)
+    item: tuple[Rule, ...] = ()
+    item_columns: Columns | None = None
+
+    @cached_property
+    def label(self) -> str:
+        """The source as the admin wrote it, for messages and `MapResult.sources`."""
+        if self.const is not None and not self.sources:
+            return "const"
+        return " + ".join(s.label for s in self.sources)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A checked mapping file, with its paths compiled, ready for `map_record`."""
+
+    name: str
+    namespace: str
+    decimal_separator: str
+    two_digit_year_pivot: int
+    rules: tuple[Rule, ...]
+    columns: Columns
+
+    def source_columns(self) -> set[str]:
+        """The spreadsheet columns (not JSON paths) this mapping reads."""
+        return set(self.columns.wanted)
+
+    def missing_columns(self, headers: Iterable[str]) -> list[str]:
+        """The mapping's columns that `headers` lacks, even after tolerant matching."""
+        found = self.columns.resolve(headers)
+        return [c for c in self.columns.wanted if c not in found]
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read and check a mapping file; MappingConfigError names the file and the key."""
+    name = str(path)
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise MappingConfigError(name, None,
+                                 f"cannot read the file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise MappingConfigError(name, None, f"is not UTF-8 text (byte {exc.start})") from None
+    return parse_mapping(text, name=name)
+
+
+def parse_mapping(text: str, *, name: str) -> Mapping:
+    """Check a mapping file's text; `name` is how messages refer to it."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingConfigError(name, None, f"is not valid TOML: {exc}") from None
+    return _Reader(name).mapping(data)
+
+
+def _required_leaves() -> list[str]:
+    """Fields every record needs: required, and inside a required object if nested."""
+    leaves = []
+    for path, target in TARGETS.items():
+        spec = FIELD_BY_PATH[path]
+        parent = FIELD_BY_PATH.get(spec.parent)
+        if spec.required and target.kind != "person" and (parent is None or parent.required):
+            leaves.append(path)
+    return leaves
+
+
+class _Reader:
+    def __init__(self, name: str):
+        self.name = name
+        self.settings = Options(mapping_name=name)
+
+    def fail(self, key: str | None, message: str) -> MappingConfigError:
+        return MappingConfigError(self.name, key, message)
+
+    def mapping(self, data: dict[str, Any]) -> Mapping:
+        for key in data:
+            if key not in ("mapping", "fields"):
+                raise self.fail(f"[{key}]",
+                                "unknown table; a mapping file has [mapping] and [fields]")
+        head = self.table(data, "mapping", "[mapping]")
+        for key in head:
+            if key not in _MAPPING_KEYS:
+                raise self.fail(f"[mapping] {key}", self.unknown_msg("key", key, _MAPPING_KEYS))
+        if head.get("schema_version") != SCHEMA_VERSION:
+            raise self.fail("[mapping] schema_version",
+                            f'must be "{SCHEMA_VERSION}", got {head.get("schema_version")!r}')
+        namespace = head.get("namespace")
+        if not isinstance(namespace, str) or not NAMESPACE.fullmatch(namespace):
+            raise self.fail("[mapping] namespace",
+                            "is required: 1-64 characters of A-Z a-z 0-9 . _ - "
+                            f"(it prefixes every local_id), got {namespace!r}")
+        sep = head.get("decimal_separator", ",")
+        if sep not in (",", "."):
+            raise self.fail("[mapping] decimal_separator", f'must be "," or ".", got {sep!r}')
+        pivot = head.get("two_digit_year_pivot", 50)
+        if isinstance(pivot, bool) or not isinstance(pivot, int) or not 0 <= pivot <= 100:
+            raise self.fail("[mapping] two_digit_year_pivot",
+                            f"must be a whole number from 0 to 100, got {pivot!r}")
+        self.settings = Options(mapping_name=self.name, decimal_separator=sep,
+                                two_digit_year_pivot=pivot)
+        fields = self.flatten(self.table(data, "fields", "[fields]"))
+        if not fields:
+            raise self.fail("[fields]", "maps no field")
+        rules = tuple(self.rule(TARGETS, path, spec, f"[fields] {path}") for path, spec in
+                      fields.items())
+        unmapped = [p for p in _required_leaves() if p not in fields
+                    and not (p.endswith(".full_name") and p.removesuffix(".full_name") in fields)]
+        if unmapped:
+            logger.warning("%s maps no source to required field(s) %s: every record will lack them",
+                           self.name, ", ".join(unmapped))
+        columns = Columns(s.label for r in rules for s in r.sources if s.is_column)
+        return Mapping(self.name, namespace, sep, pivot, rules, columns)
+
+    def flatten(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Unquoted dotted keys (`budget.total_vnd = ...`, `[fields.budget]`) nest in TOML;
+        read them like the quoted form."""
+        flat: dict[str, Any] = {}
+        for path, spec in fields.items():
+            parts = {t.removeprefix(path + ".") for t in TARGETS if t.startswith(path + ".")}
+            nested = isinstance(spec, dict) and spec and set(spec) <= parts
+            for sub, value in (spec.items() if nested else [("", spec)]):
+                key = f"{path}.{sub}" if sub else path
+                if key in flat:
+                    raise self.fail(f"[fields] {key}", "is mapped twice")
+                flat[key] = value
+        return flat
+
+    def table(self, data: dict[str, Any], key: str, shown: str) -> dict[str, Any]:
+        value = data.get(key)
+        if not isinstance(value, dict):
+            raise self.fail(shown, "is required (a TOML table)" if value is None
+                            else "must be a table")
+        return value
+
+    def unknown_msg(self, what: str, key: str, known: Iterable[str]) -> str:
+        close = difflib.get_close_matches(key, list(known), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(known))}"
+        return f"unknown {what} {key!r}{hint}"
+
+    def target(self, targets: dict[str, Target], path: str, key: str) -> Target:
+        if path in targets:
+            return targets[path]
+        if path in RESERVED:
+            raise self.fail(key, f"{path} {RESERVED[path]}; remove this line")
+        if path in OBJECTS:
+            parts = ", ".join(f"{path}.{p}" for p in OBJECTS[path])
+            raise self.fail(key, f"{path} is an object; map its parts instead: {parts}")
+        raise self.fail(key, self.unknown_msg("national field", path, targets))
+
+    def rule(self, targets: dict[str, Target], path: str, spec: Any, key: str,
+             shown: str | None = None) -> Rule:
+        """One field's rule; `shown` is how hints name the field (items: "participants item.x")."""
+        target = self.target(targets, path, key)
+        if isinstance(spec, str):
+            spec = {"from": spec}
+        if not isinstance(spec, dict):
+            raise self.fail(key, "must be a column name, a JSON path starting with $, or a table "
+                            "such as { from = ... }")
+        kind = spec.get("transform", target.kind)
+        if not isinstance(kind, str):
+            raise self.fail(key, f"transform must be a name such as \"text\", got {kind!r}")
+        if kind not in target.kinds():
+            allowed = ", ".join(repr(k) for k in target.kinds())
+            if kind not in SCALAR and kind not in ("keywords", "persons"):
+                raise self.fail(key, f"unknown transform {kind!r} (this field takes {allowed})")
+            raise self.fail(key, f"transform {kind!r} does not fit {path} (it takes {allowed})")
+        allowed_keys = _COMMON | _BY_KIND.get(kind, set())
+        for option in spec:
+            if option not in allowed_keys:
+                raise self.fail(key, self.option_msg(option, kind, allowed_keys))
+        given = [k for k in ("from", "const", "concat") if k in spec]
+        if len(given) != 1:
+            raise self.fail(key, "needs exactly one of from, const or concat"
+                            + (f" (got {', '.join(given)})" if given else ""))
+        if "sep" in spec and "concat" not in spec:
+            raise self.fail(key, "sep only goes with concat")
+        opts = self.options(target, kind, spec, key, shown or path)
+        sources, sep = self.sources(spec, kind, key)
+        item: tuple[Rule, ...] = ()
+        if "item" in spec:
+            item = self.item_rules(spec["item"], f"{key} item")
+        return Rule(
+            target, kind, sources, "concat" in spec, sep,
+            const=self.fixed(spec, "const", kind, opts, key),
+            default=self.fixed(spec, "default", kind, opts, key),
+            options=opts, item=item,
+            item_columns=Columns(s.label for r in item for s in r.sources if s.is_column)
+            if item else None,
+        )
+
+    def option_msg(self, option: str, kind: str, allowed: set[str]) -> str:
+        for other, extra in _BY_KIND.items():
+            if option in extra:
+                return (f"{option} only applies to {other} fields; this field is read as {kind}")
+        return self.unknown_msg("option", option, allowed)
+
+    def sources(self, spec: dict[str, Any], kind: str, key: str) -> tuple[tuple[Source, ...], str]:
+        if "const" in spec:
+            return (), " "
+        texts = spec["concat"] if "concat" in spec else [spec["from"]]
+        what = "concat" if "concat" in spec else "from"
+        if not isinstance(texts, list) or not texts or not all(
+                isinstance(t, str) and t.strip() for t in texts):
+            raise self.fail(key, f"{what} must be " + ("a list of column names or $ paths"
+                            if what == "concat" else "a column name or a $ path"))
+        try:
+            found = tuple(source(t) for t in texts)
+        except ValueError as exc:
+            raise self.fail(key, str(exc)) from None
+        sep = spec.get("sep", "\n" if kind == "long_text" else " ")
+        if not isinstance(sep, str):
+            raise self.fail(key, f"sep must be a string, got {sep!r}")
+        return found, sep
+
+    def options(self, target: Target, kind: str, spec: dict[str, Any], key: str,
+                shown: str) -> Options:
+        partial = spec.get("partial", target.partial)
+        if partial not in ("start", "end"):
+            raise self.fail(key, f'partial must be "start" or "end", got {partial!r}')
+        unit = 1
+        if "unit" in spec:
+            factor = unit_factor(spec["unit"]) if isinstance(spec["unit"], str) else None
+            if factor is None:
+                raise self.fail(key, f"unknown unit {spec['unit']!r}; use đồng, nghìn, triệu or tỷ")
+            unit = factor
+        split = spec.get("split")
+        if split is not None and (not isinstance(split, str) or not split):
+            raise self.fail(key, f"split must be a non-empty string, got {split!r}")
+        if kind == "code" and target.code_list:
+            try:
+                code_list(target.code_list)
+            except LookupError as exc:
+                raise self.fail(key, str(exc)) from None
+        labels, loose = self.labels(target, spec.get("labels"), key)
+        return Options(
+            path=shown, mapping_name=self.name,
+            decimal_separator=self.settings.decimal_separator,
+            two_digit_year_pivot=self.settings.two_digit_year_pivot,
+            partial=partial, unit=unit, code_list=target.code_list if kind == "code" else None,
+            labels=labels, loose_labels=loose, split=split,
+        )
+
+    def labels(self, target: Target, table: Any, key: str) -> tuple[Any, Any]:
+        if table is None:
+            return MappingProxyType({}), MappingProxyType({})
+        if not isinstance(table, dict) or not target.code_list:
+            raise self.fail(key, "labels must be a table of { \"source label\" = \"code\" }")
+        codes = code_list(target.code_list)
+        exact: dict[str, str] = {}
+        loose: dict[str, str | None] = {}
+        for label, code in table.items():
+            if not isinstance(code, str) or code not in codes:
+                guess = codes.match_label(code) if isinstance(code, str) else None
+                hint = (f'; did you mean "{guess}"?' if guess
+                        else f"; codes: {', '.join(codes.codes())}")
+                raise self.fail(f"{key} labels {label!r}",
+                                f"{code!r} is not a code of list {target.code_list}{hint}")
+            folded = fold(label)
+            if exact.get(folded, code) != code:
+                raise self.fail(f"{key} labels {label!r}",
+                                f"reads the same as another label mapped to {exact[folded]!r}")
+            exact[folded] = code
+            bare = fold(label, accents=False)
+            # Labels that differ only in tone marks but mean different codes match exactly only.
+            loose[bare] = code if loose.get(bare, code) == code else None
+        return (MappingProxyType(exact),
+                MappingProxyType({k: v for k, v in loose.items() if v is not None}))
+
+    def fixed(self, spec: dict[str, Any], option: str, kind: str, opts: Options, key: str) -> Any:
+        """A `const` or `default`, turned into national form now so that mistakes show at load."""
+        if option not in spec:
+            return None
+        raw = spec[option]
+        if kind not in SCALAR:
+            raise self.fail(key, f"{option} is not supported for list fields")
+        try:
+            value = SCALAR[kind](raw, opts)
+        except Refused as exc:
+            raise self.fail(key, f"{option} {raw!r}: {exc.reason_en}") from None
+        if value is None:
+            raise self.fail(key, f"{option} {raw!r} is empty")
+        return value
+
+    def item_rules(self, table: Any, key: str) -> tuple[Rule, ...]:
+        if not isinstance(table, dict) or not table:
+            raise self.fail(key, "item must be a table such as { full_name = \"$.ho_ten\" }")
+        return tuple(self.rule(PARTICIPANT_TARGETS, sub, spec, f"{key}.{sub}",
+                               f"participants item.{sub}") for sub, spec in table.items())
