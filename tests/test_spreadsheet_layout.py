@@ -86,8 +86,9 @@ def test_a_row_without_id_but_with_data_is_kept_for_reporting(tmp_path: Path) ->
 
     orphan = records[-1]
     assert orphan.record_id == ""
-    assert dict(orphan.payload) == {"STT": 3, "Tên nhiệm vụ": "Nhiệm vụ chưa có mã",
-                                    "Kinh phí (triệu đồng)": 300}
+    assert {k: v for k, v in orphan.payload.items() if v is not None} == {
+        "STT": 3, "Tên nhiệm vụ": "Nhiệm vụ chưa có mã", "Kinh phí (triệu đồng)": 300}
+    assert orphan.payload["Mã số"] is None  # every column is there, empty ones as None
     assert orphan.where() == "danh-muc.xlsx, sheet Danh sách, row 13"
 
 
@@ -224,3 +225,21 @@ def test_a_header_without_data_rows_yields_nothing(tmp_path: Path) -> None:
     path = write(tmp_path / "header-only.csv", [["Mã số", "Tên"]])
 
     assert read(path) == []
+
+
+def test_a_section_title_written_in_the_id_column_is_not_a_record(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["DANH MỤC NHIỆM VỤ NĂM 2024"])
+    ws.append(["Mã số", "Tên nhiệm vụ", "Chủ nhiệm"])
+    ws.append(["I. NHIỆM VỤ CẤP TỈNH"])           # one cell of text, in the id column
+    ws.append(["DM-1", "Nghiên cứu A", "TS. Lê Văn B"])
+    ws.append(["II", "NHIỆM VỤ CẤP CƠ SỞ"])       # numbered section: mark + title
+    ws.append(["DM-2", "Nghiên cứu C", "ThS. Trần D"])
+    ws.append(["DM-3"])                            # a lone id is kept, to be reported
+    wb.save(tmp_path / "s.xlsx")
+    records = read(tmp_path / "s.xlsx")
+    assert [r.record_id for r in records] == ["DM-1", "DM-2", "DM-3"]

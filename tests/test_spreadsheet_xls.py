@@ -49,7 +49,7 @@ def test_xls_cells_keep_their_types_and_dates() -> None:
         "Kinh phí (triệu đồng)": 1250.5,
     }
     assert second.payload["Mã số"] == 102
-    assert "Kết thúc" not in third.payload
+    assert third.payload["Kết thúc"] is None
 
 
 def test_xls_modified_dates_honour_since() -> None:

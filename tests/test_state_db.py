@@ -60,3 +60,26 @@ def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
 def test_bad_state_urls_give_a_clear_error(url: str, message: str) -> None:
     with pytest.raises(StateError, match=message):
         StateDB(url)
+
+
+def test_many_openers_of_a_new_database_migrate_it_once(state_url: str) -> None:
+    import threading
+
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            StateDB(state_url).dispose()
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    db = StateDB(state_url)
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+    db.dispose()

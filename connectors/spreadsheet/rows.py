@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 _TOTAL_WORDS = frozenset({"tổng", "cộng", "tổng cộng", "tổng số", "cộng tổng", "total",
                           "grand total"})
+# A section's number in the id column: "I", "II.", "A", "B.", "1." with a title beside it.
+_SECTION_MARK = re.compile(r"^(?:[IVXLC]+|[A-ZĐ])[.)]?$")
+_ID_LIKE = re.compile(r"^\S{1,64}$")
 # Past this many, bad dates in the modified column are logged at debug level only.
 _DATE_WARNINGS = 10
 
@@ -69,7 +73,9 @@ class RowReader:
             source=self.source,
             record_id=record_id,
             modified_at=modified_at,
-            payload={self.names[i]: v for i, v in filled.items()},
+            # Every column is present (None when empty), as in a CSV row, so that a mapping can
+            # tell an empty cell from a column the sheet does not have.
+            payload={name: filled.get(i) for i, name in enumerate(self.names)},
             origin=origin,
         )
 
@@ -106,6 +112,12 @@ class RowReader:
 def _skip_reason(filled: dict[int, Any], record_id: str, id_key: str) -> str | None:
     if not filled:
         return "blank"
+    if len(filled) == 1 and not _ID_LIKE.match(record_id):
+        # One cell of text, wherever it is (often the first column, which may be the id
+        # column): "I. NHIỆM VỤ CẤP TỈNH" heads a section. A lone id is kept and reported.
+        return "a section header"
+    if len(filled) == 2 and _SECTION_MARK.match(record_id):
+        return "a section header"  # "I" | "ĐỀ TÀI CẤP TỈNH", numbered in the id column
     if record_id:
         if header_key(record_id) == id_key:
             return "a repeated header row"

@@ -65,23 +65,31 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
     cfg = AlembicConfig()
     script_location = resources.files("sync.state") / "migrations"
     cfg.set_main_option("script_location", str(script_location))
-    cfg.attributes["engine"] = engine
     return cfg
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest version (a no-op when it is there already)."""
+    """Bring the schema to the newest version (a no-op when it is there already).
+
+    The check and the migration run in one transaction that holds the database's write lock
+    (BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL), so that a daemon and a CLI
+    command starting together on a new database never migrate it twice."""
     cfg = _alembic_config(engine)
     head = ScriptDirectory.from_config(cfg).get_current_head()
     try:
-        with engine.connect() as conn:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(8371652)")
             current = MigrationContext.configure(conn).get_current_revision()
+            if current == head:
+                return
+            logger.info("migrating state database %s from %s to %s",
+                        engine.url.render_as_string(hide_password=True), current, head)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
     except OperationalError as exc:
-        raise StateError(f"cannot open the state database {engine.url!r}: {exc.orig}") from exc
-    if current == head:
-        return
-    logger.info("migrating state database %s from %s to %s", engine.url, current, head)
-    command.upgrade(cfg, "head")
+        raise StateError(f"cannot open the state database "
+                         f"{engine.url.render_as_string(hide_password=True)}: {exc.orig}") from exc
 
 
 class StateDB:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from sync.state.models import Base
 
@@ -11,18 +11,25 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def _migrate(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def run_migrations_online() -> None:
-    engine = config.attributes.get("engine")
-    if engine is None:  # the alembic command line, for developers writing a migration
-        engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///dev.sqlite")
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+    connection = config.attributes.get("connection")
+    if connection is not None:  # handed over by sync.state.db.upgrade, inside its locked transaction
+        _migrate(connection)
+        return
+    # the alembic command line, for developers writing a migration
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite:///dev.sqlite")
+    with engine.begin() as conn:
+        _migrate(conn)
 
 
 run_migrations_online()
