@@ -29,16 +29,21 @@ class BackgroundServer:
         return f"http://{host}:{self.port}"
 
     def stop(self) -> None:
-        """Stop listening and close the open keep-alive connections too: a client's pooled
-        connection would otherwise keep the serving loop (and this call) alive."""
+        """Stop at once, open keep-alive connections included (a client's pooled connection
+        would otherwise keep the serving loop alive). Workers finish their requests first; the
+        sockets are then closed from inside the serving loop, so that no select() runs on a
+        closed descriptor."""
         self.stopping.set()
-        self.server.close()
-        for channel in list(getattr(self.server, "_map", {}).values()):
-            try:
-                channel.close()
-            except OSError:
-                pass
-        self.server.task_dispatcher.shutdown(timeout=5)
+        ws = self.server
+        ws.task_dispatcher.shutdown(timeout=5)
+
+        def close_all() -> None:
+            for channel in list(ws._map.values()):
+                if channel is not ws:
+                    channel.handle_close()
+            ws.close()
+
+        ws.trigger.pull_trigger(close_all)
         self.thread.join(timeout=5)
 
     def __enter__(self) -> BackgroundServer:

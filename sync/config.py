@@ -183,6 +183,9 @@ class _Parser:
         extra = sorted(set(table) - known)
         if extra:
             where = f"{prefix}.{extra[0]}" if prefix else extra[0]
+            if f"{extra[0]}_env" in known:
+                raise self.fail(where, f"secrets are not read from the config; use {extra[0]}_env "
+                                       f"or {extra[0]}_file")
             raise self.fail(where, f"unknown key; known keys here: {', '.join(sorted(known))}")
 
     def secret(self, table: Mapping[str, Any], prefix: str, key: str) -> Secret | None:

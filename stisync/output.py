@@ -1,0 +1,71 @@
+"""Printing results for a person (tables) or a program (JSON, CSV), and progress on a terminal."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+
+def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO = sys.stdout) -> None:
+    cells = [[("" if v is None else str(v)) for v in r] for r in rows]
+    widths = [len(h) for h in headers]
+    for r in cells:
+        for i, v in enumerate(r):
+            widths[i] = max(widths[i], len(v))
+    line = "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers))
+    out.write(line.rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for r in cells:
+        out.write("  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() + "\n")
+
+
+def as_json(data: Any, out: TextIO = sys.stdout) -> None:
+    json.dump(data, out, ensure_ascii=False, indent=2, default=str)
+    out.write("\n")
+
+
+def as_csv(rows: list[dict[str, Any]], out: TextIO = sys.stdout) -> None:
+    if not rows:
+        return
+    fields = list(rows[0])
+    w = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+                    for k, v in r.items()})
+
+
+def counts_text(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing"
+
+
+class Progress:
+    """Records read and sent, redrawn in place on a terminal; silent when not a TTY."""
+
+    def __init__(self, source: str, stream: TextIO = sys.stderr):
+        self.source = source
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self._last = 0.0
+
+    def __call__(self, stage: str, counts: Counter[str]) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last < 0.2:
+            return
+        self._last = now
+        sent = counts["created"] + counts["updated"] + counts["unchanged"] + counts["rejected"]
+        self.stream.write(f"\r{self.source}: read {counts['fetched']}, sent {sent}, "
+                          f"invalid {counts['invalid']}   ")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled and self._last:
+            self.stream.write("\r" + " " * 70 + "\r")
+            self.stream.flush()

@@ -1,0 +1,36 @@
+"""What one run carries through its stages: the state database, the run row, counts, a stop flag."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sync.state.db import StateDB
+
+# Counts kept per run. "invalid" were held back locally, "rejected" refused by the national
+# side, "held" are quarantined records whose content did not change since they were refused,
+# "queued" wait in the outbox, "failed" could not be delivered this run.
+COUNT_KEYS = ("fetched", "created", "updated", "unchanged", "deleted", "queued", "invalid",
+              "rejected", "held", "failed")
+
+ProgressFn = Callable[[str, Counter[str]], None]
+
+
+@dataclass
+class RunContext:
+    db: StateDB
+    source: str
+    run_id: int | None            # None in a dry run: nothing is written
+    stop: threading.Event = field(default_factory=threading.Event)
+    counts: Counter[str] = field(default_factory=Counter)
+    progress: ProgressFn | None = None
+
+    @property
+    def dry_run(self) -> bool:
+        return self.run_id is None
+
+    def tick(self, stage: str) -> None:
+        if self.progress is not None:
+            self.progress(stage, self.counts)

@@ -1,0 +1,272 @@
+"""Fetch → map → validate → hash → compare → outbox: the first half of a run.
+
+Records are handled in chunks; each chunk's outbox rows, quarantine entries and events are
+committed together, and the source cursor moves in the same transaction as the last chunk, so a
+crash never advances the cursor past a record that was not stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors import Connector, SourceRecord
+from schemas.canonical import content_hash
+from schemas.mapping import Mapping, map_record
+from schemas.problems import Problem
+from schemas.validate import validate
+from sync.context import RunContext
+from sync.state.models import (
+    OutboxItem,
+    Outcome,
+    QuarantineItem,
+    QuarantineReason,
+    RecordEvent,
+    RecordState,
+    SourceCursor,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A record that the run would send, and why (shown by --dry-run)."""
+
+    local_id: str
+    action: str                     # "create" | "update"
+    reason: str
+    where: str
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One source record after mapping, validation and hashing."""
+
+    source_record: SourceRecord
+    record: dict[str, Any]
+    local_id: str | None
+    problems: list[Problem]
+    content_hash: str | None
+
+    @property
+    def key(self) -> str:
+        """The quarantine key: the local id, or the record's place when it has no usable id."""
+        return self.local_id or f"@{self.source_record.where()}"
+
+
+@dataclass
+class ExtractResult:
+    cursor: datetime | None = None
+    planned: list[Planned] = field(default_factory=list)
+    complete: bool = True           # False when stopped before the source was read to its end
+
+
+def check(mapping: Mapping, rec: SourceRecord) -> Checked:
+    if not rec.record_id.strip():
+        p = Problem("local_id", "required", "Dòng này không có mã hồ sơ (cột mã trống).",
+                    "This row has no record id (the id column is empty).")
+        return Checked(rec, {}, None, [p], None)
+    result = map_record(mapping, rec.payload, rec.record_id, origin=rec.origin)
+    problems = list(result.problems)
+    problems += [p.with_source(result.sources.get(p.path)) for p in validate(result.record)]
+    local_id = result.record.get("local_id")
+    local_id = local_id if isinstance(local_id, str) and local_id else None
+    digest = None if problems else content_hash(result.record)
+    return Checked(rec, result.record, local_id, problems, digest)
+
+
+def _chunks(items: Iterable[SourceRecord], ctx: RunContext) -> Iterator[list[SourceRecord]]:
+    it = iter(items)
+    while True:
+        chunk = list(islice(it, CHUNK))
+        if not chunk:
+            return
+        yield chunk
+        if ctx.stop.is_set():
+            return
+
+
+def problem_rows(problems: list[Problem], rec: SourceRecord) -> list[dict[str, Any]]:
+    rows = []
+    columns = rec.origin.get("columns") or {}
+    for p in problems:
+        row = p.to_dict()
+        if p.source_field and p.source_field in columns:
+            row["column"] = columns[p.source_field]
+        rows.append(row)
+    return rows
+
+
+def _changed_fields(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+    if not old:
+        return []
+    keys = set(old) | set(new)
+    return sorted(k for k in keys if old.get(k) != new.get(k))
+
+
+def extract(ctx: RunContext, connector: Connector, mapping: Mapping,
+            since: datetime | None) -> ExtractResult:
+    """Read the source and queue what changed; returns the cursor reached."""
+    result = ExtractResult()
+    seen: set[str] = set()
+    cursor = since
+    stream = connector.records(since)
+    try:
+        for chunk in _chunks(stream, ctx):
+            checked = [check(mapping, rec) for rec in chunk]
+            for rec in chunk:
+                if rec.modified_at is not None and (cursor is None or rec.modified_at > cursor):
+                    cursor = rec.modified_at
+            ctx.counts["fetched"] += len(chunk)
+            if ctx.dry_run:
+                _plan_chunk(ctx, checked, seen, result)
+            else:
+                with ctx.db.session() as s:
+                    _store_chunk(s, ctx, checked, seen)
+            ctx.tick("read")
+        if ctx.stop.is_set():
+            result.complete = False
+    finally:
+        close = getattr(stream, "close", None)
+        if close:
+            close()
+    result.cursor = cursor
+    return result
+
+
+def save_cursor(ctx: RunContext, cursor: datetime | None) -> None:
+    if ctx.dry_run or cursor is None:
+        return
+    with ctx.db.session() as s:
+        row = s.get(SourceCursor, ctx.source)
+        if row is None:
+            s.add(SourceCursor(source=ctx.source, cursor=cursor, updated_at=utcnow()))
+        else:
+            row.cursor = cursor
+            row.updated_at = utcnow()
+
+
+def load_cursor(ctx: RunContext) -> datetime | None:
+    with ctx.db.session() as s:
+        row = s.get(SourceCursor, ctx.source)
+        return row.cursor if row else None
+
+
+def _duplicate(c: Checked, seen: set[str]) -> Checked:
+    if c.local_id is None or c.local_id not in seen:
+        if c.local_id:
+            seen.add(c.local_id)
+        return c
+    p = Problem("local_id", "duplicate_id",
+                f"Mã hồ sơ {c.local_id} xuất hiện nhiều lần trong nguồn; chỉ bản đầu tiên được gửi.",
+                f"Record id {c.local_id} occurs more than once in the source; only the first is sent.",
+                value=c.source_record.record_id)
+    # Keyed by place, so that it does not overwrite the first copy's state.
+    return Checked(c.source_record, c.record, None, [p], None)
+
+
+def _lookup(s: Session, ctx: RunContext, keys: list[str]) -> tuple[
+        dict[str, RecordState], dict[str, OutboxItem], dict[str, QuarantineItem]]:
+    states = {r.local_id: r for r in s.scalars(select(RecordState).where(
+        RecordState.source == ctx.source, RecordState.local_id.in_(keys)))}
+    pending = {o.local_id: o for o in s.scalars(select(OutboxItem).where(
+        OutboxItem.source == ctx.source, OutboxItem.local_id.in_(keys)))}
+    held = {q.record_key: q for q in s.scalars(select(QuarantineItem).where(
+        QuarantineItem.source == ctx.source, QuarantineItem.record_key.in_(keys)))}
+    return states, pending, held
+
+
+def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked], seen: set[str]) -> None:
+    assert ctx.run_id is not None
+    now = utcnow()
+    checked = [_duplicate(c, seen) for c in checked]
+    states, pending, held = _lookup(s, ctx, [c.key for c in checked])
+    for c in checked:
+        rec = c.source_record
+        if c.problems:
+            ctx.counts["invalid"] += 1
+            rows = problem_rows(c.problems, rec)
+            q = held.get(c.key)
+            if q is None:
+                s.add(QuarantineItem(source=ctx.source, record_key=c.key, local_id=c.local_id,
+                                     record_id=rec.record_id, reason=QuarantineReason.INVALID,
+                                     content_hash=None, problems=rows, where=rec.where(),
+                                     first_at=now, last_at=now, run_id=ctx.run_id))
+            else:
+                q.reason, q.problems, q.where, q.last_at = QuarantineReason.INVALID, rows, rec.where(), now
+                q.run_id, q.attempts = ctx.run_id, q.attempts + 1
+            s.add(RecordEvent(run_id=ctx.run_id, source=ctx.source, local_id=c.local_id,
+                              record_id=rec.record_id, outcome=Outcome.INVALID, content_hash=None,
+                              where=rec.where(), problems=rows, at=now))
+            continue
+        assert c.local_id is not None and c.content_hash is not None
+        state = states.get(c.local_id)
+        if state is None:
+            state = RecordState(source=ctx.source, local_id=c.local_id, record_id=rec.record_id,
+                                first_seen_at=now, last_seen_at=now)
+            s.add(state)
+        else:
+            state.last_seen_at = now
+        q = held.get(c.key)
+        if q is not None and q.reason is QuarantineReason.REJECTED and q.content_hash == c.content_hash:
+            ctx.counts["held"] += 1       # refused before and not changed since: resending cannot help
+            continue
+        item = pending.get(c.local_id)
+        if item is not None and item.content_hash == c.content_hash:
+            ctx.counts["queued"] += 1
+            continue
+        if state.delivered_hash == c.content_hash and item is None:
+            ctx.counts["unchanged"] += 1
+            if q is not None:
+                s.delete(q)
+            continue
+        if item is None:
+            s.add(OutboxItem(source=ctx.source, local_id=c.local_id, record_id=rec.record_id,
+                             content_hash=c.content_hash, record=c.record, origin=dict(rec.origin),
+                             run_id=ctx.run_id, created_at=now))
+        else:
+            # One pending version per record: the newer content replaces the one not yet sent,
+            # so versions of a record can never arrive out of order.
+            item.content_hash, item.record, item.run_id = c.content_hash, c.record, ctx.run_id
+            item.origin, item.created_at, item.record_id = dict(rec.origin), now, rec.record_id
+        ctx.counts["queued"] += 1
+
+
+def _plan_chunk(ctx: RunContext, checked: list[Checked], seen: set[str], result: ExtractResult) -> None:
+    with ctx.db.session() as s:
+        checked = [_duplicate(c, seen) for c in checked]
+        states, _pending, held = _lookup(s, ctx, [c.key for c in checked])
+        for c in checked:
+            where = c.source_record.where()
+            if c.problems:
+                ctx.counts["invalid"] += 1
+                reasons = "; ".join(p.message("en") for p in c.problems[:3])
+                result.planned.append(Planned(c.key, "hold", reasons, where))
+                continue
+            assert c.local_id is not None
+            state = states.get(c.local_id)
+            q = held.get(c.key)
+            if q is not None and q.reason is QuarantineReason.REJECTED and q.content_hash == c.content_hash:
+                ctx.counts["held"] += 1
+                continue
+            if state is not None and state.delivered_hash == c.content_hash:
+                ctx.counts["unchanged"] += 1
+                continue
+            ctx.counts["queued"] += 1
+            if state is None or state.delivered_hash is None:
+                result.planned.append(Planned(c.local_id, "create", "new record", where))
+            else:
+                fields = _changed_fields(state.delivered_record, c.record)
+                reason = "changed: " + ", ".join(fields) if fields else "content changed"
+                result.planned.append(Planned(c.local_id, "update", reason, where))
