@@ -33,6 +33,8 @@ class BackgroundServer:
         would otherwise keep the serving loop alive). Workers finish their requests first; the
         sockets are then closed from inside the serving loop, so that no select() runs on a
         closed descriptor."""
+        if self.stopping.is_set():
+            return
         self.stopping.set()
         ws = self.server
         ws.task_dispatcher.shutdown(timeout=5)

@@ -39,7 +39,8 @@ _OUTCOME = {WriteStatus.CREATED: Outcome.CREATED, WriteStatus.UPDATED: Outcome.U
             WriteStatus.UNCHANGED: Outcome.UNCHANGED, WriteStatus.REJECTED: Outcome.REJECTED}
 
 
-def make_client(national: NationalConfig, province: str) -> NationalClient:
+def make_client(national: NationalConfig, province: str, *,
+                policy: RetryPolicy | None = None) -> NationalClient:
     auth: ClientCredentials | StaticToken
     if national.auth == "token":
         assert national.token is not None
@@ -48,9 +49,9 @@ def make_client(national: NationalConfig, province: str) -> NationalClient:
         assert national.client_id is not None and national.client_secret is not None
         auth = ClientCredentials(national.token_url, national.client_id,
                                  national.client_secret.value())
-    policy = RetryPolicy(max_attempts=national.max_attempts,
-                         max_total_seconds=national.max_retry_seconds,
-                         max_retry_after=national.max_retry_after)
+    policy = policy or RetryPolicy(max_attempts=national.max_attempts,
+                                   max_total_seconds=national.max_retry_seconds,
+                                   max_retry_after=national.max_retry_after)
     return NationalClient(national.url, province, auth, headers=national.headers,
                           timeout=(min(10.0, national.timeout), national.timeout), policy=policy)
 

@@ -79,7 +79,11 @@ def check(mapping: Mapping, rec: SourceRecord) -> Checked:
         return Checked(rec, {}, None, [p], None)
     result = map_record(mapping, rec.payload, rec.record_id, origin=rec.origin)
     problems = list(result.problems)
-    problems += [p.with_source(result.sources.get(p.path)) for p in validate(result.record)]
+    # A field the mapping could not fill is then "required" for validation too: the mapping's
+    # problem (the label or date it could not read) is the one that says what to fix.
+    mapped = {p.path for p in problems}
+    problems += [p.with_source(result.sources.get(p.path)) for p in validate(result.record)
+                 if not any(p.path == m or p.path.startswith(m + ".") for m in mapped)]
     local_id = result.record.get("local_id")
     local_id = local_id if isinstance(local_id, str) and local_id else None
     digest = None if problems else content_hash(result.record)

@@ -24,7 +24,7 @@ from sync.config import Config, ConfigError, SourceConfig, load_config
 from sync.context import COUNT_KEYS, ProgressFn, RunContext
 from sync.deliver import deliver, make_client
 from sync.extract import Planned, extract, load_cursor, save_cursor
-from sync.national import AuthFailed, NationalError
+from sync.national import AuthFailed, NationalError, RetryPolicy
 from sync.report import queue_report, send_pending
 from sync.state.db import StateDB, StateError
 from sync.state.locks import SourceBusy, SourceLease
@@ -56,6 +56,9 @@ class RunResult:
             return ExitCode.PARTIAL
         return ExitCode.FAILED
 
+
+# Reports are re-sent after every run until acknowledged, so one need not wait long for them.
+REPORT_POLICY = RetryPolicy(max_attempts=2, max_total_seconds=10.0, max_retry_after=10.0)
 
 # Set by the daemon's signal handler (and by tests): runs finish the batch in flight and stop.
 STOP = threading.Event()
@@ -142,7 +145,7 @@ def _run(config: Config, src: SourceConfig, db: StateDB, trigger: Trigger, full:
     logger.info("run %s: syncing source %s (%s%s)", run.id, src.name, trigger.value,
                 ", full read" if full else "")
     status, error = RunStatus.SUCCEEDED, None
-    client = None
+    national_failed = False
     try:
         mapping, connector = _prepare(config, src)
         since = None if full else load_cursor(ctx)
@@ -153,8 +156,12 @@ def _run(config: Config, src: SourceConfig, db: StateDB, trigger: Trigger, full:
         if extracted.complete:
             save_cursor(ctx, extracted.cursor)
         client = make_client(config.national, config.province)
-        delivered = deliver(ctx, client, config.national.batch_size)
+        try:
+            delivered = deliver(ctx, client, config.national.batch_size)
+        finally:
+            client.close()
         if delivered.error is not None:
+            national_failed = True
             status, error = RunStatus.FAILED, _national_message(delivered.error)
         if delivered.hash_mismatches:
             ctx.counts["hash_mismatch"] += delivered.hash_mismatches
@@ -163,6 +170,7 @@ def _run(config: Config, src: SourceConfig, db: StateDB, trigger: Trigger, full:
     except ConnectorError as exc:
         status, error = RunStatus.FAILED, f"source: {exc}"
     except NationalError as exc:
+        national_failed = True
         status, error = RunStatus.FAILED, _national_message(exc)
     except Exception as exc:  # a defect: recorded on the run, shown to the admin, not swallowed
         logger.exception("run %s of %s failed unexpectedly", run.id, src.name)
@@ -190,7 +198,7 @@ def _run(config: Config, src: SourceConfig, db: StateDB, trigger: Trigger, full:
         run = row
     logger.info("run %s: %s %s", run.id, status.value,
                 " ".join(f"{k}={v}" for k, v in counts.items() if v) + (f" error: {error}" if error else ""))
-    _report(config, db, run, client)
+    _report(config, db, run, send=not national_failed)
     return RunResult(src.name, status, Counter(counts), run.id, error)
 
 
@@ -200,11 +208,17 @@ def _national_message(exc: NationalError) -> str:
     return f"national API: {exc}"
 
 
-def _report(config: Config, db: StateDB, run: Run, client) -> None:  # type: ignore[no-untyped-def]
+def _report(config: Config, db: StateDB, run: Run, *, send: bool) -> None:
+    """Queue the run's report, and send the queued ones unless the national side just failed:
+    then they wait for the next run rather than prolonging this one."""
     try:
         queue_report(db, run)
-        client = client or make_client(config.national, config.province)
-        send_pending(db, client)
+        if send:
+            client = make_client(config.national, config.province, policy=REPORT_POLICY)
+            try:
+                send_pending(db, client)
+            finally:
+                client.close()
     except Exception:  # the report must never turn a finished run into a crash
         logger.warning("sync report for run %s not queued or sent", run.id, exc_info=True)
 
