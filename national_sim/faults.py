@@ -1,0 +1,155 @@
+"""Faults the simulator injects on demand: refusals, slowness, rejections, outages, lost answers."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+_RATE_LIMITED = 429
+_UNAVAILABLE = 503
+
+
+class FaultConfigError(ValueError):
+    """A fault setting is unknown or has the wrong type or range; `key` names it."""
+
+    def __init__(self, key: str, message: str):
+        super().__init__(f"fault {key!r} {message}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What to break, and how often.
+
+    `failure_rate`: share of requests answered 429 or 503 with `Retry-After: retry_after`
+    (as an HTTP-date instead of delta-seconds when `retry_after_http_date`).
+    `latency`: seconds slept before answering each request. `reject_ids`: local_ids refused as
+    invalid whatever their content. `down`: every request answered 503 without Retry-After.
+    `store_then_drop`: how many of the next writes are stored and then answered 500, as a
+    connection cut after the commit would look to the client. `seed` makes the draws repeatable.
+    """
+
+    failure_rate: float = 0.0
+    retry_after: int = 1
+    retry_after_http_date: bool = False
+    latency: float = 0.0
+    reject_ids: frozenset[str] = field(default_factory=frozenset)
+    down: bool = False
+    store_then_drop: int = 0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.reject_ids, frozenset):
+            object.__setattr__(self, "reject_ids", _coerce("reject_ids", self.reject_ids))
+        if not 0.0 <= self.failure_rate <= 1.0:
+            raise FaultConfigError("failure_rate",
+                                   f"must be between 0 and 1, not {self.failure_rate}")
+        if self.retry_after < 0:
+            raise FaultConfigError("retry_after", f"must be >= 0 seconds, not {self.retry_after}")
+        if self.latency < 0:
+            raise FaultConfigError("latency", f"must be >= 0 seconds, not {self.latency}")
+        if self.store_then_drop < 0:
+            raise FaultConfigError("store_then_drop", f"must be >= 0, not {self.store_then_drop}")
+
+    def replace(self, changes: Mapping[str, Any]) -> Faults:
+        """A copy with `changes` applied, each checked for its name and type."""
+        known = {f.name for f in dataclasses.fields(self)}
+        checked: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key not in known:
+                raise FaultConfigError(key, f"is unknown; known faults: {', '.join(sorted(known))}")
+            checked[key] = _coerce(key, value)
+        return dataclasses.replace(self, **checked)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["reject_ids"] = sorted(self.reject_ids)
+        return d
+
+
+def _coerce(key: str, value: Any) -> Any:
+    if key in ("down", "retry_after_http_date"):
+        if not isinstance(value, bool):
+            raise FaultConfigError(key, f"must be true or false, not {value!r}")
+        return value
+    if key == "reject_ids":
+        if isinstance(value, str) or not isinstance(value, (list, tuple, set, frozenset)):
+            raise FaultConfigError(key, f"must be a list of local_ids, not {value!r}")
+        if not all(isinstance(v, str) for v in value):
+            raise FaultConfigError(key, "must hold only strings")
+        return frozenset(value)
+    if key in ("retry_after", "store_then_drop", "seed"):
+        # True would pass as 1 here; `store_then_drop=True` meaning "the next write" is intended.
+        if not isinstance(value, int) or (isinstance(value, bool) and key != "store_then_drop"):
+            raise FaultConfigError(key, f"must be a whole number, not {value!r}")
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FaultConfigError(key, f"must be a number, not {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request the faults answer instead of the API: status and the Retry-After to send."""
+
+    status: int
+    retry_after: int | None
+    http_date: bool = False
+
+
+class FaultController:
+    """The live fault settings of one simulator, changed at runtime and read by every request."""
+
+    def __init__(self, initial: Faults | None = None):
+        self._initial = initial or Faults()
+        self._lock = threading.Lock()
+        self._faults = self._initial
+        self._rng = random.Random(self._initial.seed)
+
+    @property
+    def current(self) -> Faults:
+        with self._lock:
+            return self._faults
+
+    def update(self, changes: Mapping[str, Any]) -> Faults:
+        """Apply `changes` (raises FaultConfigError, leaving the settings as they were)."""
+        with self._lock:
+            new = self._faults.replace(changes)
+            if "seed" in changes:
+                self._rng = random.Random(new.seed)
+            self._faults = new
+            return new
+
+    def reset(self) -> None:
+        with self._lock:
+            self._faults = self._initial
+            self._rng = random.Random(self._initial.seed)
+
+    def refusal(self) -> Refusal | None:
+        """Whether this request is refused outright, drawing from the seeded generator."""
+        with self._lock:
+            f = self._faults
+            if f.down:
+                return Refusal(_UNAVAILABLE, None)
+            if f.failure_rate and self._rng.random() < f.failure_rate:
+                status = _RATE_LIMITED if self._rng.random() < 0.5 else _UNAVAILABLE
+                return Refusal(status, f.retry_after, f.retry_after_http_date)
+            return None
+
+    def rejects(self, local_id: object) -> bool:
+        with self._lock:
+            return isinstance(local_id, str) and local_id in self._faults.reject_ids
+
+    def take_drop(self) -> bool:
+        """Whether this write is to be stored and then answered 500; uses up one drop."""
+        with self._lock:
+            if self._faults.store_then_drop <= 0:
+                return False
+            self._faults = dataclasses.replace(
+                self._faults, store_then_drop=self._faults.store_then_drop - 1
+            )
+            return True
