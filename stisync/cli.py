@@ -16,7 +16,7 @@ from stisync.output import Progress, as_csv, as_json, counts_text, table
 logger = logging.getLogger("stisync")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="stisync",
         description="Sync a province's S&T task records to the national S&T database.",
@@ -52,9 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument("--source")
     q.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
-    from national_sim.cli import add_arguments as sim_arguments
     sim = sub.add_parser("national-sim", help="serve the national API simulator on loopback")
-    sim_arguments(sim)
+    if "national-sim" in argv:
+        # Only then: the simulator's imports (Flask, its store) cost a second at every start.
+        from national_sim.cli import add_arguments as sim_arguments
+        sim_arguments(sim)
 
     d = sub.add_parser("demo", help="set up a demo (config, sample data, simulator) and sync it")
     d.add_argument("--dir", default="stisync-demo", help="demo folder (default ./stisync-demo)")
@@ -73,7 +75,8 @@ def _date(text: str) -> datetime:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser(argv).parse_args(argv)
     quiet = args.command in ("status", "logs", "quarantine") or (args.command == "sync" and not args.verbose)
     setup_logging(args.verbose, quiet_console=quiet)
     handler = _COMMANDS[args.command]
