@@ -1,4 +1,4 @@
-"""The daemon: one APScheduler job per enabled source, catch-up at start, a clean stop on signals."""
+"""The daemon: one APScheduler job per enabled source, catch-up at start, clean stop on signals."""
 
 from __future__ import annotations
 
@@ -36,8 +36,11 @@ def make_trigger(src: SourceConfig, timezone: str) -> BaseTrigger:
 
 def last_scheduled_run(db: StateDB, source: str) -> datetime | None:
     with db.session() as s:
-        return s.scalar(select(func.max(Run.started_at)).where(
-            Run.source == source, Run.trigger == Trigger.SCHEDULE))
+        return s.scalar(
+            select(func.max(Run.started_at)).where(
+                Run.source == source, Run.trigger == Trigger.SCHEDULE
+            )
+        )
 
 
 def next_run_after(trigger: BaseTrigger, last: datetime | None, now: datetime) -> datetime | None:
@@ -67,12 +70,21 @@ def build_scheduler(config: Config, db: StateDB) -> BackgroundScheduler:
         trigger = make_trigger(src, config.timezone)
         first = next_run_after(trigger, last_scheduled_run(db, src.name), now)
         sched.add_job(
-            JOB_FUNC, trigger, id=src.name, name=f"sync {src.name}",
+            JOB_FUNC,
+            trigger,
+            id=src.name,
+            name=f"sync {src.name}",
             args=[str(config.path), src.name, Trigger.SCHEDULE.value],
-            misfire_grace_time=src.misfire_grace, next_run_time=first, replace_existing=True,
+            misfire_grace_time=src.misfire_grace,
+            next_run_time=first,
+            replace_existing=True,
         )
-        logger.info("source %s: %s, next run %s", src.name, src.schedule.describe() if src.schedule else "",
-                    first.isoformat() if first else "never")
+        logger.info(
+            "source %s: %s, next run %s",
+            src.name,
+            src.schedule.describe() if src.schedule else "",
+            first.isoformat() if first else "never",
+        )
     sched.add_listener(_on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return sched
 
@@ -81,8 +93,12 @@ def _on_event(event: JobExecutionEvent) -> None:
     if event.code == EVENT_JOB_MISSED:
         logger.warning("job %s missed its run at %s", event.job_id, event.scheduled_run_time)
     elif event.exception is not None:
-        logger.error("job %s failed: %s", event.job_id, event.exception,
-                     exc_info=(type(event.exception), event.exception, event.exception.__traceback__))
+        logger.error(
+            "job %s failed: %s",
+            event.job_id,
+            event.exception,
+            exc_info=(type(event.exception), event.exception, event.exception.__traceback__),
+        )
 
 
 def install_signal_handlers(stop: threading.Event) -> None:
@@ -110,7 +126,9 @@ def run_daemon(config: Config, *, stop: threading.Event | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         install_signal_handlers(stop)
     sched.start()
-    logger.info("daemon started with %d job(s); stop it with Ctrl+C or SIGTERM", len(sched.get_jobs()))
+    logger.info(
+        "daemon started with %d job(s); stop it with Ctrl+C or SIGTERM", len(sched.get_jobs())
+    )
     try:
         while not stop.wait(0.5):
             pass
@@ -126,6 +144,9 @@ def run_daemon(config: Config, *, stop: threading.Event | None = None) -> int:
 def next_runs(config: Config, db: StateDB) -> dict[str, datetime | None]:
     """Each scheduled source's next run as the daemon computes it (for `stisync status`)."""
     now = utcnow()
-    return {src.name: next_run_after(make_trigger(src, config.timezone),
-                                     last_scheduled_run(db, src.name), now)
-            for src in scheduled_sources(config)}
+    return {
+        src.name: next_run_after(
+            make_trigger(src, config.timezone), last_scheduled_run(db, src.name), now
+        )
+        for src in scheduled_sources(config)
+    }

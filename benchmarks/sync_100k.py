@@ -34,6 +34,7 @@ print(json.dumps({"status": r.status.value, "counts": dict(r.counts), "seconds":
 
 def _free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -48,8 +49,13 @@ def write_source(folder: Path, n: int) -> None:
 
 
 def run_sync(config: Path) -> dict[str, object]:
-    out = subprocess.run([sys.executable, "-c", SYNC_CHILD, str(config)], capture_output=True,
-                         text=True, check=True, env={**os.environ, "PYTHONPATH": str(HERE.parent)})
+    out = subprocess.run(
+        [sys.executable, "-c", SYNC_CHILD, str(config)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(HERE.parent)},
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -58,17 +64,32 @@ def bench(n: int) -> None:
         folder = Path(tmp)
         t = time.perf_counter()
         write_source(folder, n)
-        print(f"\n{n:,} records: CSV written in {time.perf_counter() - t:.1f} s "
-              f"({(folder / 'tasks.csv').stat().st_size / 1e6:.1f} MB)")
+        print(
+            f"\n{n:,} records: CSV written in {time.perf_counter() - t:.1f} s "
+            f"({(folder / 'tasks.csv').stat().st_size / 1e6:.1f} MB)"
+        )
         port = _free_port()
         (folder / "secret").write_text("bench-secret", encoding="utf-8")
         sim = subprocess.Popen(
-            [sys.executable, "-m", "stisync", "national-sim", "--port", str(port), "--data",
-             str(folder / "national"), "--client", "bench:bench-secret:52"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONPATH": str(HERE.parent)})
+            [
+                sys.executable,
+                "-m",
+                "stisync",
+                "national-sim",
+                "--port",
+                str(port),
+                "--data",
+                str(folder / "national"),
+                "--client",
+                "bench:bench-secret:52",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(HERE.parent)},
+        )
         try:
             import requests
+
             for _ in range(100):
                 try:
                     requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
@@ -76,7 +97,8 @@ def bench(n: int) -> None:
                 except requests.ConnectionError:
                     time.sleep(0.1)
             config = folder / "stisync.toml"
-            config.write_text(f"""
+            config.write_text(
+                f"""
 province = "52"
 state_url = "sqlite:///state.sqlite"
 [national]
@@ -88,23 +110,29 @@ batch_size = 200
 kind = "spreadsheet"
 mapping = "mapping.toml"
 connector = {{ path = "tasks.csv", id_column = "Mã số" }}
-""", encoding="utf-8")
+""",
+                encoding="utf-8",
+            )
             for label in ("first sync", "no-change re-sync"):
                 r = run_sync(config)
                 counts = r["counts"]
                 assert isinstance(counts, dict)
                 rate = n / float(r["seconds"])  # type: ignore[arg-type]
-                print(f"  {label:18s} {r['status']:9s} {float(r['seconds']):7.1f} s  "  # type: ignore[arg-type]
-                      f"{rate:8,.0f} records/s  peak {float(r['peak_mb']):6.1f} MB  "  # type: ignore[arg-type]
-                      f"created {counts.get('created', 0):,} unchanged {counts.get('unchanged', 0):,}"
-                      + (f"  error: {r['error']}" if r["error"] else ""))
+                print(
+                    f"  {label:18s} {r['status']:9s} {float(r['seconds']):7.1f} s  "  # type: ignore[arg-type]
+                    f"{rate:8,.0f} records/s  peak {float(r['peak_mb']):6.1f} MB  "  # type: ignore[arg-type]
+                    f"created {counts.get('created', 0):,} unchanged {counts.get('unchanged', 0):,}"
+                    + (f"  error: {r['error']}" if r["error"] else "")
+                )
         finally:
             sim.terminate()
             sim.wait(timeout=30)
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--records", type=int, action="append", help="number of records (repeatable)")
     args = p.parse_args()
     for n in args.records or [100_000]:

@@ -22,7 +22,8 @@ class SourceRecord:
 
     `payload` is read-only: a spreadsheet row as {header text: cell value}, or a JSON object.
     `origin` says where it was found, for messages an admin can act on: for a spreadsheet
-    {"file", "sheet", "row", "columns": {header: column letter}}, for an API {"url", "page", "index"}.
+    {"file", "sheet", "row", "columns": {header: column letter}};
+    for an API {"url", "page", "index"}.
     """
 
     source: str
@@ -96,7 +97,8 @@ class Connector(ABC):
         """
         if key in self.options:
             raise SourceConfigError(
-                self.name, key,
+                self.name,
+                key,
                 f"secrets are not read from the config; use {key}_env or {key}_file",
             )
         env = self.options.get(f"{key}_env")
@@ -114,7 +116,9 @@ class Connector(ABC):
             try:
                 return p.read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise SourceConfigError(self.name, f"{key}_file", f"cannot read {p}: {exc}") from exc
+                raise SourceConfigError(
+                    self.name, f"{key}_file", f"cannot read {p}: {exc}"
+                ) from exc
         if required:
             raise SourceConfigError(self.name, f"{key}_env", f"is required (or {key}_file)")
         return None

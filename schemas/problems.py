@@ -8,7 +8,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Problem:
-    """`path` is the national field as a JSON path (`budget.total_vnd`, `participants[2].full_name`);
+    """`path` is the national field as a JSON path (`budget.total_vnd`,
+    `participants[2].full_name`);
     `code` is stable (`required`, `unknown_code`, `bad_date`...); `value` is the offending value;
     `source_field` is the source column or JSON path it came from, when known."""
 
@@ -25,8 +26,9 @@ class Problem:
     def with_source(self, source_field: str | None) -> Problem:
         if source_field is None or self.source_field is not None:
             return self
-        return Problem(self.path, self.code, self.message_vi, self.message_en, self.value,
-                       source_field)
+        return Problem(
+            self.path, self.code, self.message_vi, self.message_en, self.value, source_field
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sync.config import Config
 
 from stisync import __version__
 from stisync.logsetup import add_file_log, setup_logging
@@ -21,30 +24,69 @@ def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         prog="stisync",
         description="Sync a province's S&T task records to the national S&T database.",
     )
-    p.add_argument("--config", metavar="FILE",
-                   help="configuration file (default: $STISYNC_CONFIG, then ./stisync.toml)")
-    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: $STISYNC_CONFIG, then ./stisync.toml)",
+    )
+    p.add_argument(
+        "-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)"
+    )
     p.add_argument("--version", action="version", version=f"stisync {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    sub.add_parser("daemon", help="run the scheduler in the foreground (for systemd or a Windows service)")
+    sub.add_parser(
+        "daemon", help="run the scheduler in the foreground (for systemd or a Windows service)"
+    )
 
     s = sub.add_parser("sync", help="sync sources now")
-    s.add_argument("sources", nargs="*", metavar="SOURCE", help="sources to sync (default: all enabled)")
-    s.add_argument("--full", action="store_true", help="read every record, not only those changed since the last run")
-    s.add_argument("--dry-run", action="store_true", help="show what would be created or updated, and why; send nothing")
-    s.add_argument("--wait", type=float, default=300.0, metavar="SECONDS",
-                   help="when the daemon is syncing the same source, wait this long for it (default 300)")
-    s.add_argument("--no-wait", dest="wait", action="store_const", const=0.0,
-                   help="refuse at once when the source is being synced")
+    s.add_argument(
+        "sources", nargs="*", metavar="SOURCE", help="sources to sync (default: all enabled)"
+    )
+    s.add_argument(
+        "--full",
+        action="store_true",
+        help="read every record, not only those changed since the last run",
+    )
+    s.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what would be created or updated, and why; send nothing",
+    )
+    s.add_argument(
+        "--wait",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="when the daemon is syncing the same source, wait this long for it (default 300)",
+    )
+    s.add_argument(
+        "--no-wait",
+        dest="wait",
+        action="store_const",
+        const=0.0,
+        help="refuse at once when the source is being synced",
+    )
 
-    sub.add_parser("status", help="per source: last run, outcome, next scheduled run, pending and quarantined records")
+    sub.add_parser(
+        "status",
+        help="per source: last run, outcome, next scheduled run, pending and quarantined records",
+    )
 
-    lg = sub.add_parser("logs", help="sync runs, or with RUN_ID the outcome of each record of one run")
+    lg = sub.add_parser(
+        "logs", help="sync runs, or with RUN_ID the outcome of each record of one run"
+    )
     lg.add_argument("run_id", nargs="?", type=int, metavar="RUN_ID")
     lg.add_argument("--source")
-    lg.add_argument("--since", type=_date, metavar="DATE", help="runs started on or after DATE (YYYY-MM-DD or dd/mm/yyyy)")
-    lg.add_argument("--status", choices=["running", "succeeded", "partial", "failed", "interrupted", "crashed"])
+    lg.add_argument(
+        "--since",
+        type=_date,
+        metavar="DATE",
+        help="runs started on or after DATE (YYYY-MM-DD or dd/mm/yyyy)",
+    )
+    lg.add_argument(
+        "--status", choices=["running", "succeeded", "partial", "failed", "interrupted", "crashed"]
+    )
     lg.add_argument("--format", choices=["table", "json", "csv"], default="table")
     lg.add_argument("--limit", type=int, default=50)
 
@@ -56,12 +98,16 @@ def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     if "national-sim" in argv:
         # Only then: the simulator's imports (Flask, its store) cost a second at every start.
         from national_sim.cli import add_arguments as sim_arguments
+
         sim_arguments(sim)
 
     d = sub.add_parser("demo", help="set up a demo (config, sample data, simulator) and sync it")
     d.add_argument("--dir", default="stisync-demo", help="demo folder (default ./stisync-demo)")
-    d.add_argument("--keep-running", action="store_true",
-                   help="keep the simulator and the daemon running until Ctrl+C")
+    d.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="keep the simulator and the daemon running until Ctrl+C",
+    )
     return p
 
 
@@ -77,7 +123,9 @@ def _date(text: str) -> datetime:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser(argv).parse_args(argv)
-    quiet = args.command in ("status", "logs", "quarantine") or (args.command == "sync" and not args.verbose)
+    quiet = args.command in ("status", "logs", "quarantine") or (
+        args.command == "sync" and not args.verbose
+    )
     setup_logging(args.verbose, quiet_console=quiet)
     handler = _COMMANDS[args.command]
     try:
@@ -87,29 +135,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _config(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _config(args: argparse.Namespace) -> Config:
     from sync.config import find_config, load_config
+
     config = load_config(find_config(args.config))
     add_file_log(config.log_dir)
     return config
 
 
-def _guard(fn):  # type: ignore[no-untyped-def]
+def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Configuration and state errors end the command with their message and exit code 2."""
+
     def wrapper(args: argparse.Namespace) -> int:
         from sync.config import ConfigError
         from sync.state.db import StateError
+
         try:
             return int(fn(args))
         except (ConfigError, StateError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+
     return wrapper
 
 
 @_guard
 def cmd_daemon(args: argparse.Namespace) -> int:
     import scheduler
+
     config = _config(args)
     return scheduler.run_daemon(config)
 
@@ -117,6 +170,7 @@ def cmd_daemon(args: argparse.Namespace) -> int:
 @_guard
 def cmd_sync(args: argparse.Namespace) -> int:
     from sync.runner import ExitCode, run_source
+
     config = _config(args)
     names = args.sources or [s.name for s in config.sources.values() if s.enabled]
     for n in names:
@@ -127,13 +181,22 @@ def cmd_sync(args: argparse.Namespace) -> int:
     worst = ExitCode.OK
     for name in names:
         progress = Progress(name)
-        result = run_source(str(config.path), name, "manual", full=args.full, dry_run=args.dry_run,
-                            wait=args.wait, progress=progress, config=config)
+        result = run_source(
+            str(config.path),
+            name,
+            "manual",
+            full=args.full,
+            dry_run=args.dry_run,
+            wait=args.wait,
+            progress=progress,
+            config=config,
+        )
         progress.done()
         if args.dry_run:
             _print_plan(result)
         else:
-            line = f"{name}: {result.status.value} (run {result.run_id}): {counts_text(dict(result.counts))}"
+            counts = counts_text(dict(result.counts))
+            line = f"{name}: {result.status.value} (run {result.run_id}): {counts}"
             print(line)
         if result.error:
             print(f"  {result.error}")
@@ -153,6 +216,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     import scheduler
     from sync.logbook import source_status
     from sync.runner import open_state
+
     config = _config(args)
     db = open_state(config)
     try:
@@ -161,15 +225,42 @@ def cmd_status(args: argparse.Namespace) -> int:
         for r in source_status(db, list(config.sources)):
             src = config.sources[r["source"]]
             nxt = upcoming.get(r["source"])
-            rows.append((r["source"], "yes" if src.enabled else "no",
-                         src.schedule.describe() if src.schedule else "manual only",
-                         r["last_run"] or "-", r["last_status"] or "never run", r["last_started"] or "",
-                         counts_text({k: v for k, v in r["last_counts"].items()
-                                      if k in ("fetched", "created", "updated", "invalid", "rejected", "failed")}),
-                         nxt.isoformat(timespec="seconds") if nxt else "-",
-                         r["pending"], r["quarantined"]))
-        table(rows, ["source", "enabled", "schedule", "last run", "outcome", "started", "counts",
-                     "next run (if daemon runs)", "pending", "quarantined"])
+            rows.append(
+                (
+                    r["source"],
+                    "yes" if src.enabled else "no",
+                    src.schedule.describe() if src.schedule else "manual only",
+                    r["last_run"] or "-",
+                    r["last_status"] or "never run",
+                    r["last_started"] or "",
+                    counts_text(
+                        {
+                            k: v
+                            for k, v in r["last_counts"].items()
+                            if k
+                            in ("fetched", "created", "updated", "invalid", "rejected", "failed")
+                        }
+                    ),
+                    nxt.isoformat(timespec="seconds") if nxt else "-",
+                    r["pending"],
+                    r["quarantined"],
+                )
+            )
+        table(
+            rows,
+            [
+                "source",
+                "enabled",
+                "schedule",
+                "last run",
+                "outcome",
+                "started",
+                "counts",
+                "next run (if daemon runs)",
+                "pending",
+                "quarantined",
+            ],
+        )
     finally:
         db.dispose()
     return 0
@@ -179,6 +270,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_logs(args: argparse.Namespace) -> int:
     from sync.logbook import run_detail, runs
     from sync.runner import open_state
+
     config = _config(args)
     db = open_state(config)
     try:
@@ -194,16 +286,33 @@ def cmd_logs(args: argparse.Namespace) -> int:
         elif args.format == "csv":
             as_csv([{**r, "counts": counts_text(r["counts"])} for r in rows])
         else:
-            table([(r["run"], r["source"], r["trigger"], r["status"], r["started_at"], r["finished_at"],
-                    counts_text(r["counts"]), r["error"] or "") for r in rows],
-                  ["run", "source", "trigger", "status", "started", "finished", "counts", "error"])
+            table(
+                [
+                    (
+                        r["run"],
+                        r["source"],
+                        r["trigger"],
+                        r["status"],
+                        r["started_at"],
+                        r["finished_at"],
+                        counts_text(r["counts"]),
+                        r["error"] or "",
+                    )
+                    for r in rows
+                ],
+                ["run", "source", "trigger", "status", "started", "finished", "counts", "error"],
+            )
     finally:
         db.dispose()
     return 0
 
 
 def _problem_text(p: dict[str, Any]) -> str:
-    where = f" [{p['source_field']}{' / ' + p['column'] if p.get('column') else ''}]" if p.get("source_field") else ""
+    where = (
+        f" [{p['source_field']}{' / ' + p['column'] if p.get('column') else ''}]"
+        if p.get("source_field")
+        else ""
+    )
     return f"{p.get('path', '')}: {p.get('code', '')}: {p.get('message_vi', '')}{where}"
 
 
@@ -214,16 +323,24 @@ def _print_run(detail: dict[str, Any], fmt: str) -> int:
     if fmt == "csv":
         as_csv([{k: v for k, v in r.items()} for r in detail["records"]])
         return 0
-    print(f"run {detail['run']} of {detail['source']} ({detail['trigger']}): {detail['status']}, "
-          f"{detail['started_at']} → {detail['finished_at'] or '…'}")
+    print(
+        f"run {detail['run']} of {detail['source']} ({detail['trigger']}): {detail['status']}, "
+        f"{detail['started_at']} → {detail['finished_at'] or '…'}"
+    )
     print(f"counts: {counts_text(detail['counts'])}")
     if detail["error"]:
         print(f"error: {detail['error']}")
     rows = []
     for r in detail["records"]:
         problems = r["problems"] or []
-        rows.append((r["outcome"], r["local_id"] or r["record_id"], r["where"] or "",
-                     _problem_text(problems[0]) if problems else ""))
+        rows.append(
+            (
+                r["outcome"],
+                r["local_id"] or r["record_id"],
+                r["where"] or "",
+                _problem_text(problems[0]) if problems else "",
+            )
+        )
         rows.extend(("", "", "", _problem_text(p)) for p in problems[1:])
     if rows:
         table(rows, ["outcome", "record", "where", "problems"])
@@ -236,6 +353,7 @@ def _print_run(detail: dict[str, Any], fmt: str) -> int:
 def cmd_quarantine(args: argparse.Namespace) -> int:
     from sync.logbook import quarantine
     from sync.runner import open_state
+
     config = _config(args)
     db = open_state(config)
     try:
@@ -252,8 +370,16 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         rows = []
         for i in items:
             ps = i["problems"] or [{}]
-            rows.append((i["source"], i["local_id"] or i["record_id"], i["reason"], i["where"] or "",
-                         i["since"], _problem_text(ps[0])))
+            rows.append(
+                (
+                    i["source"],
+                    i["local_id"] or i["record_id"],
+                    i["reason"],
+                    i["where"] or "",
+                    i["since"],
+                    _problem_text(ps[0]),
+                )
+            )
             rows.extend(("", "", "", "", "", _problem_text(p)) for p in ps[1:])
         table(rows, ["source", "record", "reason", "where", "since", "problems"])
     return 0
@@ -261,17 +387,24 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 
 def cmd_national_sim(args: argparse.Namespace) -> int:
     from national_sim.cli import run
+
     return run(args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from stisync.demo import run_demo
+
     return run_demo(args)
 
 
 _COMMANDS = {
-    "daemon": cmd_daemon, "sync": cmd_sync, "status": cmd_status, "logs": cmd_logs,
-    "quarantine": cmd_quarantine, "national-sim": cmd_national_sim, "demo": cmd_demo,
+    "daemon": cmd_daemon,
+    "sync": cmd_sync,
+    "status": cmd_status,
+    "logs": cmd_logs,
+    "quarantine": cmd_quarantine,
+    "national-sim": cmd_national_sim,
+    "demo": cmd_demo,
 }
 
 if __name__ == "__main__":

@@ -73,24 +73,40 @@ def _free_port() -> int:
 def create_demo(folder: Path) -> None:
     """Write the demo folder: config, secrets, sample data and mappings."""
     (folder / "secrets").mkdir(parents=True, exist_ok=True)
-    (folder / "secrets" / "national-client-secret").write_text(secrets.token_urlsafe(24), encoding="utf-8")
-    (folder / "secrets" / "provincial-api-token").write_text(secrets.token_urlsafe(24), encoding="utf-8")
+    (folder / "secrets" / "national-client-secret").write_text(
+        secrets.token_urlsafe(24), encoding="utf-8"
+    )
+    (folder / "secrets" / "provincial-api-token").write_text(
+        secrets.token_urlsafe(24), encoding="utf-8"
+    )
     write_csv(folder / "data" / "nhiem-vu-2023.csv", make_tasks("NV", 20, seed=1, year=2023))
     bad = make_tasks("DM", 16, seed=2, year=2024)
     rows = bad[:-1]
     odd = bad[-1].row()
     odd["Cấp quản lý"] = "Cấp vùng"  # not a management level: the demo shows it held back
-    write_xlsx(folder / "data" / "danh-muc-2024.xlsx", rows,
-               title="DANH MỤC NHIỆM VỤ KH&CN NĂM 2024", extra_rows=[odd])
+    write_xlsx(
+        folder / "data" / "danh-muc-2024.xlsx",
+        rows,
+        title="DANH MỤC NHIỆM VỤ KH&CN NĂM 2024",
+        extra_rows=[odd],
+    )
     api = [t.api() for t in make_tasks("QL", 15, seed=3, year=2022)]
-    (folder / "data" / "qlkh-api.json").write_text(json.dumps(api, ensure_ascii=False, indent=1),
-                                                    encoding="utf-8")
+    (folder / "data" / "qlkh-api.json").write_text(
+        json.dumps(api, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
     (folder / "mappings").mkdir(exist_ok=True)
-    (folder / "mappings" / "so-khcn-csv.toml").write_text(CSV_MAPPING.format(namespace="so-khcn-csv"), encoding="utf-8")
-    (folder / "mappings" / "so-khcn-xlsx.toml").write_text(CSV_MAPPING.format(namespace="so-khcn-xlsx"), encoding="utf-8")
-    (folder / "mappings" / "qlkh-api.toml").write_text(API_MAPPING.format(namespace="qlkh"), encoding="utf-8")
-    (folder / "ports.json").write_text(json.dumps({"national": _free_port(), "provincial": _free_port()}),
-                                       encoding="utf-8")
+    (folder / "mappings" / "so-khcn-csv.toml").write_text(
+        CSV_MAPPING.format(namespace="so-khcn-csv"), encoding="utf-8"
+    )
+    (folder / "mappings" / "so-khcn-xlsx.toml").write_text(
+        CSV_MAPPING.format(namespace="so-khcn-xlsx"), encoding="utf-8"
+    )
+    (folder / "mappings" / "qlkh-api.toml").write_text(
+        API_MAPPING.format(namespace="qlkh"), encoding="utf-8"
+    )
+    (folder / "ports.json").write_text(
+        json.dumps({"national": _free_port(), "provincial": _free_port()}), encoding="utf-8"
+    )
 
 
 class DemoServers:
@@ -105,19 +121,30 @@ class DemoServers:
         ports = json.loads((folder / "ports.json").read_text(encoding="utf-8"))
         secret = (folder / "secrets" / "national-client-secret").read_text(encoding="utf-8").strip()
         token = (folder / "secrets" / "provincial-api-token").read_text(encoding="utf-8").strip()
-        sim = create_app(SimConfig(data_dir=folder / "national", clients=(Client(CLIENT_ID, secret, PROVINCE),)))
+        sim = create_app(
+            SimConfig(data_dir=folder / "national", clients=(Client(CLIENT_ID, secret, PROVINCE),))
+        )
         records = json.loads((folder / "data" / "qlkh-api.json").read_text(encoding="utf-8"))
         try:
             self.national = start_background(sim, port=ports["national"])
-            self.provincial = start_background(provincial_app(records, token=token), port=ports["provincial"])
+            self.provincial = start_background(
+                provincial_app(records, token=token), port=ports["provincial"]
+            )
         except OSError as exc:
-            raise SystemExit(f"error: cannot listen on the demo's ports {ports} ({exc}); "
-                             f"edit {folder / 'ports.json'} and the URLs in stisync.toml") from exc
+            raise SystemExit(
+                f"error: cannot listen on the demo's ports {ports} ({exc}); "
+                f"edit {folder / 'ports.json'} and the URLs in stisync.toml"
+            ) from exc
         config = folder / "stisync.toml"
         if not config.exists():
-            config.write_text(CONFIG.format(national_url=self.national.url + "/api",
-                                            provincial_url=self.provincial.url, client_id=CLIENT_ID),
-                              encoding="utf-8")
+            config.write_text(
+                CONFIG.format(
+                    national_url=self.national.url + "/api",
+                    provincial_url=self.provincial.url,
+                    client_id=CLIENT_ID,
+                ),
+                encoding="utf-8",
+            )
 
     def stop(self) -> None:
         self.provincial.stop()
@@ -135,8 +162,14 @@ def _wait_for_first_runs(config: Any, timeout: float) -> None:
     try:
         while time.monotonic() < deadline:
             with db.session() as s:
-                done = s.scalar(select(func.count(func.distinct(Run.source))).where(
-                    Run.status != RunStatus.RUNNING)) or 0
+                done = (
+                    s.scalar(
+                        select(func.count(func.distinct(Run.source))).where(
+                            Run.status != RunStatus.RUNNING
+                        )
+                    )
+                    or 0
+                )
             if done >= len(config.sources):
                 return
             time.sleep(0.3)
@@ -165,8 +198,13 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"National simulator:  {servers.national.url}/api  (its data: {folder / 'national'})")
     print(f"Provincial JSON API: {servers.provincial.url}/api/nhiem-vu")
     stop = threading.Event()
-    daemon = threading.Thread(target=scheduler.run_daemon, args=(config,), kwargs={"stop": stop},
-                              name="daemon", daemon=True)
+    daemon = threading.Thread(
+        target=scheduler.run_daemon,
+        args=(config,),
+        kwargs={"stop": stop},
+        name="daemon",
+        daemon=True,
+    )
     daemon.start()
     print("Daemon started; every source runs at once on its first start, then on its schedule.\n")
     _wait_for_first_runs(config, timeout=120)
@@ -183,13 +221,13 @@ were read, mapped to the national record, validated, and sent to the national si
 One workbook row uses the level "Cấp vùng", which is not a management level: it is held back
 in quarantine with the sheet, row and column named, and the rest were delivered.
 
-Look at it (the state is in {rel / 'state'}, the logs in {rel / 'logs'}):
-  stisync --config {rel / 'stisync.toml'} status
-  stisync --config {rel / 'stisync.toml'} logs
-  stisync --config {rel / 'stisync.toml'} logs 1
-  stisync --config {rel / 'stisync.toml'} quarantine
-Try a change: run `stisync demo --keep-running`, edit {rel / 'data' / 'nhiem-vu-2023.csv'},
-then in another terminal `stisync --config {rel / 'stisync.toml'} sync --dry-run` and `... sync`.
+Look at it (the state is in {rel / "state"}, the logs in {rel / "logs"}):
+  stisync --config {rel / "stisync.toml"} status
+  stisync --config {rel / "stisync.toml"} logs
+  stisync --config {rel / "stisync.toml"} logs 1
+  stisync --config {rel / "stisync.toml"} quarantine
+Try a change: run `stisync demo --keep-running`, edit {rel / "data" / "nhiem-vu-2023.csv"},
+then in another terminal `stisync --config {rel / "stisync.toml"} sync --dry-run` and `... sync`.
 """)
     if args.keep_running:
         print("Simulator, provincial API and daemon keep running; Ctrl+C stops them.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -29,16 +30,33 @@ _TOPICS = [
     "Đánh giá hiệu quả mô hình khuyến nông ứng dụng công nghệ cao",
     "Nghiên cứu chế tạo thiết bị sấy nông sản bằng năng lượng mặt trời",
 ]
-_PLACES = ["huyện Phù Cát", "thị xã An Nhơn", "huyện Tuy Phước", "vùng ven biển", "huyện Hoài Nhơn",
-           "thành phố Quy Nhơn", "huyện Vĩnh Thạnh"]
+_PLACES = [
+    "huyện Phù Cát",
+    "thị xã An Nhơn",
+    "huyện Tuy Phước",
+    "vùng ven biển",
+    "huyện Hoài Nhơn",
+    "thành phố Quy Nhơn",
+    "huyện Vĩnh Thạnh",
+]
 _ORGS = [
-    "Trường Đại học Quy Nhơn", "Viện Nghiên cứu Hải sản", "Trung tâm Ứng dụng tiến bộ KH&CN",
-    "Sở Nông nghiệp và Môi trường", "Bệnh viện Đa khoa tỉnh", "Công ty CP Thuỷ sản Hoài Nhơn",
+    "Trường Đại học Quy Nhơn",
+    "Viện Nghiên cứu Hải sản",
+    "Trung tâm Ứng dụng tiến bộ KH&CN",
+    "Sở Nông nghiệp và Môi trường",
+    "Bệnh viện Đa khoa tỉnh",
+    "Công ty CP Thuỷ sản Hoài Nhơn",
     "Trung tâm Khuyến nông tỉnh",
 ]
 _PEOPLE = [
-    "PGS.TS. Nguyễn Văn Hùng", "TS. Trần Thị Thuỷ", "ThS. Lê Quang Đức", "GS.TSKH. Phạm Minh Châu",
-    "KS. Võ Thị Hồng Nhung", "TS.BS. Đặng Ngọc Ánh", "ThS. Huỳnh Thị Mỹ Lệ", "CN. Bùi Văn Toàn",
+    "PGS.TS. Nguyễn Văn Hùng",
+    "TS. Trần Thị Thuỷ",
+    "ThS. Lê Quang Đức",
+    "GS.TSKH. Phạm Minh Châu",
+    "KS. Võ Thị Hồng Nhung",
+    "TS.BS. Đặng Ngọc Ánh",
+    "ThS. Huỳnh Thị Mỹ Lệ",
+    "CN. Bùi Văn Toàn",
 ]
 _FIELDS = ["40101", "20801", "10501", "10201", "40601", "20401", "60399", "30101"]
 _TYPES = ["Đề tài", "Dự án SXTN", "Đề tài", "Đề án khoa học", "Đề tài"]
@@ -47,7 +65,7 @@ _LEVELS = ["Cấp tỉnh", "Tỉnh/Thành phố", "Cấp cơ sở"]
 
 @dataclass(frozen=True)
 class DemoTask:
-    """One task as a province holds it; `row()` gives the spreadsheet view, `api()` the JSON view."""
+    """One task as a province holds it: `row()` is the spreadsheet view, `api()` the JSON one."""
 
     code: str
     title: str
@@ -67,9 +85,14 @@ class DemoTask:
 
     def row(self) -> dict[str, Any]:
         return {
-            "Mã số": self.code, "Tên nhiệm vụ": self.title, "Loại hình": self.task_type,
-            "Cấp quản lý": self.level, "Mã lĩnh vực": self.field, "Tổ chức chủ trì": self.host,
-            "Chủ nhiệm": self.investigator, "Ngày bắt đầu": self.start.strftime("%d/%m/%Y"),
+            "Mã số": self.code,
+            "Tên nhiệm vụ": self.title,
+            "Loại hình": self.task_type,
+            "Cấp quản lý": self.level,
+            "Mã lĩnh vực": self.field,
+            "Tổ chức chủ trì": self.host,
+            "Chủ nhiệm": self.investigator,
+            "Ngày bắt đầu": self.start.strftime("%d/%m/%Y"),
             "Ngày kết thúc": self.end.strftime("%d/%m/%Y"),
             "Tổng kinh phí (triệu đồng)": _vn_number(self.total_million),
             "Kinh phí NSNN (triệu đồng)": _vn_number(self.state_million),
@@ -80,17 +103,24 @@ class DemoTask:
 
     def api(self) -> dict[str, Any]:
         return {
-            "id": self.code, "ten_nhiem_vu": self.title,
+            "id": self.code,
+            "ten_nhiem_vu": self.title,
             "loai_hinh": {"id": _TYPES.index(self.task_type) + 1, "ten": self.task_type},
             "cap_quan_ly": {"id": _LEVELS.index(self.level) + 1, "ten": self.level},
-            "linh_vuc": {"ma": self.field}, "to_chuc_chu_tri": {"ten": self.host},
+            "linh_vuc": {"ma": self.field},
+            "to_chuc_chu_tri": {"ten": self.host},
             "chu_nhiem": {"ho_ten": self.investigator},
             "thoi_gian": {"bat_dau": self.start.isoformat(), "ket_thuc": self.end.isoformat()},
-            "kinh_phi": {"tong": int(round(self.total_million * 1_000_000)),
-                         "nsnn": int(round(self.state_million * 1_000_000))},
+            "kinh_phi": {
+                "tong": round(self.total_million * 1_000_000),
+                "nsnn": round(self.state_million * 1_000_000),
+            },
             "tinh_trang": self.status,
-            "nghiem_thu": ({"ngay": self.accepted_on.isoformat(), "xep_loai": self.rating}
-                           if self.accepted_on else None),
+            "nghiem_thu": (
+                {"ngay": self.accepted_on.isoformat(), "xep_loai": self.rating}
+                if self.accepted_on
+                else None
+            ),
             "updated_at": self.updated_at.isoformat(),
         }
 
@@ -114,14 +144,25 @@ def make_tasks(prefix: str, n: int, *, seed: int, year: int = 2023) -> list[Demo
         accepted_on = end + timedelta(days=30) if accepted else None
         topic = rnd.choice(_TOPICS)
         title = f"{topic} tại {rnd.choice(_PLACES)}"
-        tasks.append(DemoTask(
-            code=f"{prefix}-{year}-{i:03d}", title=title, task_type=rnd.choice(_TYPES),
-            level=rnd.choice(_LEVELS), field=rnd.choice(_FIELDS), host=rnd.choice(_ORGS),
-            investigator=rnd.choice(_PEOPLE), start=start, end=end, total_million=total,
-            state_million=state, status="Đã nghiệm thu" if accepted else "Đang thực hiện",
-            accepted_on=accepted_on, rating=rnd.choice(["Xuất sắc", "Khá", "Đạt"]) if accepted else None,
-            updated_at=datetime(year + 1, 1, 1, 8, 0, tzinfo=ICT) + timedelta(hours=i),
-        ))
+        tasks.append(
+            DemoTask(
+                code=f"{prefix}-{year}-{i:03d}",
+                title=title,
+                task_type=rnd.choice(_TYPES),
+                level=rnd.choice(_LEVELS),
+                field=rnd.choice(_FIELDS),
+                host=rnd.choice(_ORGS),
+                investigator=rnd.choice(_PEOPLE),
+                start=start,
+                end=end,
+                total_million=total,
+                state_million=state,
+                status="Đã nghiệm thu" if accepted else "Đang thực hiện",
+                accepted_on=accepted_on,
+                rating=rnd.choice(["Xuất sắc", "Khá", "Đạt"]) if accepted else None,
+                updated_at=datetime(year + 1, 1, 1, 8, 0, tzinfo=ICT) + timedelta(hours=i),
+            )
+        )
     return tasks
 
 
@@ -134,7 +175,13 @@ def write_csv(path: Path, tasks: list[DemoTask], *, encoding: str = "utf-8-sig")
         w.writerows(rows)
 
 
-def write_xlsx(path: Path, tasks: list[DemoTask], *, title: str, extra_rows: list[dict[str, Any]] = ()) -> None:  # type: ignore[assignment]
+def write_xlsx(
+    path: Path,
+    tasks: list[DemoTask],
+    *,
+    title: str,
+    extra_rows: Sequence[dict[str, Any]] = (),
+) -> None:
     """A workbook as a Department prints it: a title row, a blank row, the header, a section row."""
     from openpyxl import Workbook
 

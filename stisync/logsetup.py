@@ -19,7 +19,9 @@ def setup_logging(verbosity: int = 0, *, quiet_console: bool = False) -> None:
     if verbosity >= 1:
         level = logging.DEBUG if verbosity >= 2 else logging.INFO
     console.setLevel(level)
-    console.setFormatter(logging.Formatter("%(levelname)s %(message)s" if quiet_console else FORMAT))
+    console.setFormatter(
+        logging.Formatter("%(levelname)s %(message)s" if quiet_console else FORMAT)
+    )
     root.addHandler(console)
     for noisy in ("urllib3", "apscheduler.executors", "waitress", "alembic.runtime"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -30,8 +32,9 @@ def add_file_log(log_dir: Path) -> Path | None:
     try:
         log_dir.mkdir(parents=True, exist_ok=True)
         path = log_dir / "stisync.log"
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=10_000_000, backupCount=10,
-                                                       encoding="utf-8", delay=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=10_000_000, backupCount=10, encoding="utf-8", delay=True
+        )
     except OSError as exc:
         logging.getLogger(__name__).warning("cannot write logs to %s: %s", log_dir, exc)
         return None

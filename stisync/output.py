@@ -36,8 +36,12 @@ def as_csv(rows: list[dict[str, Any]], out: TextIO = sys.stdout) -> None:
     w = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for r in rows:
-        w.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
-                    for k, v in r.items()})
+        w.writerow(
+            {
+                k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+                for k, v in r.items()
+            }
+        )
 
 
 def counts_text(counts: dict[str, Any]) -> str:
@@ -61,8 +65,10 @@ class Progress:
             return
         self._last = now
         sent = counts["created"] + counts["updated"] + counts["unchanged"] + counts["rejected"]
-        self.stream.write(f"\r{self.source}: read {counts['fetched']}, sent {sent}, "
-                          f"invalid {counts['invalid']}   ")
+        self.stream.write(
+            f"\r{self.source}: read {counts['fetched']}, sent {sent}, "
+            f"invalid {counts['invalid']}   "
+        )
         self.stream.flush()
 
     def done(self) -> None:

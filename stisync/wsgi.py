@@ -55,10 +55,13 @@ class BackgroundServer:
         self.stop()
 
 
-def start_background(app: Any, host: str = "127.0.0.1", port: int = 0, *, threads: int = 8) -> BackgroundServer:
+def start_background(
+    app: Any, host: str = "127.0.0.1", port: int = 0, *, threads: int = 8
+) -> BackgroundServer:
     """Start `app` on host:port (0 picks a free port) and return once it accepts connections."""
-    server = create_server(app, host=host, port=port, threads=threads, ident="stisync",
-                           asyncore_loop_timeout=0.2)
+    server = create_server(
+        app, host=host, port=port, threads=threads, ident="stisync", asyncore_loop_timeout=0.2
+    )
     stopping = threading.Event()
 
     def serve() -> None:

@@ -67,19 +67,23 @@ class Secret:
         if self.env is not None:
             value = os.environ.get(self.env)
             if value is None:
-                raise ConfigError(self.file, f"{self.key}_env", f"environment variable {self.env} is not set")
+                raise ConfigError(
+                    self.file, f"{self.key}_env", f"environment variable {self.env} is not set"
+                )
             return value
         assert self.path is not None
         try:
             return self.path.read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ConfigError(self.file, f"{self.key}_file", f"cannot read {self.path}: {exc.strerror}") from exc
+            raise ConfigError(
+                self.file, f"{self.key}_file", f"cannot read {self.path}: {exc.strerror}"
+            ) from exc
 
 
 @dataclass(frozen=True)
 class NationalConfig:
     url: str
-    auth: str                      # "oauth2" | "token"
+    auth: str  # "oauth2" | "token"
     client_id: str | None
     client_secret: Secret | None
     token: Secret | None
@@ -122,8 +126,9 @@ class Config:
             return self.sources[name]
         except KeyError:
             known = ", ".join(self.sources) or "(none)"
-            raise ConfigError(self.path, f"sources.{name}",
-                              f"no such source; configured sources: {known}") from None
+            raise ConfigError(
+                self.path, f"sources.{name}", f"no such source; configured sources: {known}"
+            ) from None
 
 
 def find_config(explicit: str | None) -> Path:
@@ -139,7 +144,8 @@ def find_config(explicit: str | None) -> Path:
         if p.is_file():
             return p.resolve()
     raise ConfigError(
-        "stisync.toml", "(file)",
+        "stisync.toml",
+        "(file)",
         f"no configuration file: pass --config FILE, set {ENV_CONFIG}, or run `stisync demo`",
     )
 
@@ -151,7 +157,9 @@ def load_config(path: Path | str) -> Config:
     except OSError as exc:
         raise ConfigError(path, "(file)", f"cannot read: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(path, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise ConfigError(
+            path, "(file)", f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(path, "(file)", f"not valid TOML: {exc}") from exc
     return _Parser(path, raw).config()
@@ -166,8 +174,14 @@ class _Parser:
     def fail(self, key: str, message: str) -> ConfigError:
         return ConfigError(self.path, key, message)
 
-    def take(self, table: Mapping[str, Any], prefix: str, key: str, kind: type | tuple[type, ...],
-             default: Any = ..., ) -> Any:
+    def take(
+        self,
+        table: Mapping[str, Any],
+        prefix: str,
+        key: str,
+        kind: type | tuple[type, ...],
+        default: Any = ...,
+    ) -> Any:
         full = f"{prefix}.{key}" if prefix else key
         if key not in table:
             if default is ...:
@@ -175,7 +189,9 @@ class _Parser:
             return default
         value = table[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
             raise self.fail(full, f"must be {names}, not {type(value).__name__} {value!r}")
         return value
 
@@ -184,14 +200,18 @@ class _Parser:
         if extra:
             where = f"{prefix}.{extra[0]}" if prefix else extra[0]
             if f"{extra[0]}_env" in known:
-                raise self.fail(where, f"secrets are not read from the config; use {extra[0]}_env "
-                                       f"or {extra[0]}_file")
+                raise self.fail(
+                    where,
+                    f"secrets are not read from the config; use {extra[0]}_env or {extra[0]}_file",
+                )
             raise self.fail(where, f"unknown key; known keys here: {', '.join(sorted(known))}")
 
     def secret(self, table: Mapping[str, Any], prefix: str, key: str) -> Secret | None:
         full = f"{prefix}.{key}"
         if key in table:
-            raise self.fail(full, f"secrets are not read from the config; use {key}_env or {key}_file")
+            raise self.fail(
+                full, f"secrets are not read from the config; use {key}_env or {key}_file"
+            )
         env = self.take(table, prefix, f"{key}_env", str, None)
         file = self.take(table, prefix, f"{key}_file", str, None)
         if env and file:
@@ -211,7 +231,7 @@ class _Parser:
         if env:
             value = env
         if value.startswith("sqlite:///") and not value.startswith("sqlite:////"):
-            rest = value[len("sqlite:///"):]
+            rest = value[len("sqlite:///") :]
             if rest and rest != ":memory:" and not Path(rest).is_absolute():
                 value = "sqlite:///" + str(self.resolve(rest))
         return value
@@ -221,11 +241,15 @@ class _Parser:
         self.unknown(r, "", {"province", "state_url", "timezone", "log_dir", "national", "sources"})
         province = self.take(r, "", "province", str)
         if province not in current_provinces():
-            raise self.fail("province", f"{province!r} is not a current province code (Decision "
-                                        "19/2025/QĐ-TTg, e.g. \"01\" Hà Nội, \"79\" TP Hồ Chí Minh)")
+            raise self.fail(
+                "province",
+                f"{province!r} is not a current province code (Decision "
+                '19/2025/QĐ-TTg, e.g. "01" Hà Nội, "79" TP Hồ Chí Minh)',
+            )
         tz = self.take(r, "", "timezone", str, "Asia/Ho_Chi_Minh")
         try:
             from zoneinfo import ZoneInfo
+
             ZoneInfo(tz)
         except Exception as exc:
             raise self.fail("timezone", f"unknown time zone {tz!r}") from exc
@@ -234,7 +258,9 @@ class _Parser:
         return Config(
             path=self.path,
             province=province,
-            state_url=self.state_url(self.take(r, "", "state_url", str, "sqlite:///stisync-state.sqlite")),
+            state_url=self.state_url(
+                self.take(r, "", "state_url", str, "sqlite:///stisync-state.sqlite")
+            ),
             timezone=tz,
             log_dir=self.resolve(self.take(r, "", "log_dir", str, "logs")),
             national=self.national(self.take(r, "", "national", dict)),
@@ -243,10 +269,27 @@ class _Parser:
 
     def national(self, t: dict[str, Any]) -> NationalConfig:
         p = "national"
-        self.unknown(t, p, {"url", "auth", "client_id", "client_secret_env", "client_secret_file",
-                            "token_env", "token_file", "token_url", "headers", "headers_env",
-                            "timeout", "batch_size", "max_attempts", "max_retry_seconds",
-                            "max_retry_after"})
+        self.unknown(
+            t,
+            p,
+            {
+                "url",
+                "auth",
+                "client_id",
+                "client_secret_env",
+                "client_secret_file",
+                "token_env",
+                "token_file",
+                "token_url",
+                "headers",
+                "headers_env",
+                "timeout",
+                "batch_size",
+                "max_attempts",
+                "max_retry_seconds",
+                "max_retry_after",
+            },
+        )
         url = self.take(t, p, "url", str).rstrip("/")
         if not re.match(r"^https?://", url):
             raise self.fail(f"{p}.url", f"must be an http(s) URL, not {url!r}")
@@ -256,14 +299,16 @@ class _Parser:
             client_id = self.take(t, p, "client_id", str)
             secret = self.secret(t, p, "client_secret")
             if secret is None:
-                raise self.fail(f"{p}.client_secret_env", "is required with auth = \"oauth2\" "
-                                "(or client_secret_file)")
+                raise self.fail(
+                    f"{p}.client_secret_env",
+                    'is required with auth = "oauth2" (or client_secret_file)',
+                )
         elif auth == "token":
             token = self.secret(t, p, "token")
             if token is None:
-                raise self.fail(f"{p}.token_env", "is required with auth = \"token\" (or token_file)")
+                raise self.fail(f"{p}.token_env", 'is required with auth = "token" (or token_file)')
         else:
-            raise self.fail(f"{p}.auth", f"must be \"oauth2\" or \"token\", not {auth!r}")
+            raise self.fail(f"{p}.auth", f'must be "oauth2" or "token", not {auth!r}')
         headers = {str(k): str(v) for k, v in self.take(t, p, "headers", dict, {}).items()}
         for name, env in self.take(t, p, "headers_env", dict, {}).items():
             if env not in os.environ:
@@ -271,9 +316,15 @@ class _Parser:
             headers[str(name)] = os.environ[env]
         batch = self.take(t, p, "batch_size", int, 100)
         if not 1 <= batch <= 200:
-            raise self.fail(f"{p}.batch_size", f"must be between 1 and 200 (the API's limit), not {batch}")
+            raise self.fail(
+                f"{p}.batch_size", f"must be between 1 and 200 (the API's limit), not {batch}"
+            )
         return NationalConfig(
-            url=url, auth=auth, client_id=client_id, client_secret=secret, token=token,
+            url=url,
+            auth=auth,
+            client_id=client_id,
+            client_secret=secret,
+            token=token,
             token_url=self.take(t, p, "token_url", str, url + "/oauth/token"),
             headers=headers,
             timeout=float(self.take(t, p, "timeout", (int, float), 30)),
@@ -291,32 +342,43 @@ class _Parser:
                 raise self.fail(key, "the interval must be positive")
             return Schedule(interval=timedelta(**{_UNITS[m.group(2).lower()]: amount}))
         from apscheduler.triggers.cron import CronTrigger
+
         try:
             CronTrigger.from_crontab(value)
         except ValueError as exc:
-            raise self.fail(key, f"{value!r} is neither a cron expression (\"0 2 * * *\") nor an "
-                                 f"interval (\"every 30m\", \"every 6h\"): {exc}") from exc
+            raise self.fail(
+                key,
+                f'{value!r} is neither a cron expression ("0 2 * * *") nor an '
+                f'interval ("every 30m", "every 6h"): {exc}',
+            ) from exc
         return Schedule(cron=value.strip())
 
     def source(self, name: str, t: Any) -> SourceConfig:
         p = f"sources.{name}"
         if not _NAME.match(name):
-            raise self.fail(p, "a source name is lowercase letters, digits, '-' and '_' (it prefixes "
-                               "record ids and log lines)")
+            raise self.fail(
+                p,
+                "a source name is lowercase letters, digits, '-' and '_' (it prefixes "
+                "record ids and log lines)",
+            )
         if not isinstance(t, dict):
             raise self.fail(p, "must be a table")
         self.unknown(t, p, {"kind", "enabled", "schedule", "mapping", "connector", "misfire_grace"})
         from connectors import REGISTRY
+
         kind = self.take(t, p, "kind", str)
         if kind not in REGISTRY:
-            raise self.fail(f"{p}.kind", f"unknown connector kind {kind!r}; known kinds: "
-                                         f"{', '.join(sorted(REGISTRY))}")
+            raise self.fail(
+                f"{p}.kind",
+                f"unknown connector kind {kind!r}; known kinds: {', '.join(sorted(REGISTRY))}",
+            )
         sched = self.take(t, p, "schedule", str, None)
         mapping = self.resolve(self.take(t, p, "mapping", str))
         if not mapping.is_file():
             raise self.fail(f"{p}.mapping", f"mapping file {mapping} not found")
         return SourceConfig(
-            name=name, kind=kind,
+            name=name,
+            kind=kind,
             enabled=self.take(t, p, "enabled", bool, True),
             schedule=self.schedule(sched, f"{p}.schedule") if sched else None,
             mapping=mapping,

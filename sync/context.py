@@ -12,8 +12,18 @@ from sync.state.db import StateDB
 # Counts kept per run. "invalid" were held back locally, "rejected" refused by the national
 # side, "held" are quarantined records whose content did not change since they were refused,
 # "queued" wait in the outbox, "failed" could not be delivered this run.
-COUNT_KEYS = ("fetched", "created", "updated", "unchanged", "deleted", "queued", "invalid",
-              "rejected", "held", "failed")
+COUNT_KEYS = (
+    "fetched",
+    "created",
+    "updated",
+    "unchanged",
+    "deleted",
+    "queued",
+    "invalid",
+    "rejected",
+    "held",
+    "failed",
+)
 
 ProgressFn = Callable[[str, Counter[str]], None]
 
@@ -22,7 +32,7 @@ ProgressFn = Callable[[str, Counter[str]], None]
 class RunContext:
     db: StateDB
     source: str
-    run_id: int | None            # None in a dry run: nothing is written
+    run_id: int | None  # None in a dry run: nothing is written
     stop: threading.Event = field(default_factory=threading.Event)
     counts: Counter[str] = field(default_factory=Counter)
     progress: ProgressFn | None = None

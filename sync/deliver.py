@@ -35,30 +35,44 @@ from sync.state.models import (
 logger = logging.getLogger(__name__)
 
 _RECORD_STATUSES = (400, 413)
-_OUTCOME = {WriteStatus.CREATED: Outcome.CREATED, WriteStatus.UPDATED: Outcome.UPDATED,
-            WriteStatus.UNCHANGED: Outcome.UNCHANGED, WriteStatus.REJECTED: Outcome.REJECTED}
+_OUTCOME = {
+    WriteStatus.CREATED: Outcome.CREATED,
+    WriteStatus.UPDATED: Outcome.UPDATED,
+    WriteStatus.UNCHANGED: Outcome.UNCHANGED,
+    WriteStatus.REJECTED: Outcome.REJECTED,
+}
 
 
-def make_client(national: NationalConfig, province: str, *,
-                policy: RetryPolicy | None = None) -> NationalClient:
+def make_client(
+    national: NationalConfig, province: str, *, policy: RetryPolicy | None = None
+) -> NationalClient:
     auth: ClientCredentials | StaticToken
     if national.auth == "token":
         assert national.token is not None
         auth = StaticToken(national.token.value())
     else:
         assert national.client_id is not None and national.client_secret is not None
-        auth = ClientCredentials(national.token_url, national.client_id,
-                                 national.client_secret.value())
-    policy = policy or RetryPolicy(max_attempts=national.max_attempts,
-                                   max_total_seconds=national.max_retry_seconds,
-                                   max_retry_after=national.max_retry_after)
-    return NationalClient(national.url, province, auth, headers=national.headers,
-                          timeout=(min(10.0, national.timeout), national.timeout), policy=policy)
+        auth = ClientCredentials(
+            national.token_url, national.client_id, national.client_secret.value()
+        )
+    policy = policy or RetryPolicy(
+        max_attempts=national.max_attempts,
+        max_total_seconds=national.max_retry_seconds,
+        max_retry_after=national.max_retry_after,
+    )
+    return NationalClient(
+        national.url,
+        province,
+        auth,
+        headers=national.headers,
+        timeout=(min(10.0, national.timeout), national.timeout),
+        policy=policy,
+    )
 
 
 @dataclass
 class DeliverResult:
-    error: NationalError | None = None   # why delivery stopped early, if it did
+    error: NationalError | None = None  # why delivery stopped early, if it did
     hash_mismatches: int = 0
 
 
@@ -66,14 +80,20 @@ def _rejection_rows(result: WriteResult) -> list[dict[str, Any]]:
     rows = []
     for e in result.errors or ({"code": "rejected", "message": "rejected without a reason"},):
         msg = str(e.get("message", ""))
-        rows.append({"path": e.get("field", ""), "code": e.get("code", "rejected"),
-                     "message_vi": f"Hệ thống quốc gia từ chối: {msg}",
-                     "message_en": f"Refused by the national system: {msg}"})
+        rows.append(
+            {
+                "path": e.get("field", ""),
+                "code": e.get("code", "rejected"),
+                "message_vi": f"Hệ thống quốc gia từ chối: {msg}",
+                "message_en": f"Refused by the national system: {msg}",
+            }
+        )
     return rows
 
 
-def _apply(ctx: RunContext, items: list[OutboxItem], results: dict[str, WriteResult],
-           out: DeliverResult) -> None:
+def _apply(
+    ctx: RunContext, items: list[OutboxItem], results: dict[str, WriteResult], out: DeliverResult
+) -> None:
     assert ctx.run_id is not None
     now = utcnow()
     with ctx.db.session() as s:
@@ -92,13 +112,27 @@ def _apply(ctx: RunContext, items: list[OutboxItem], results: dict[str, WriteRes
                 problems = _rejection_rows(res)
                 ctx.counts["rejected"] += 1
                 if q is None:
-                    s.add(QuarantineItem(source=ctx.source, record_key=item.local_id,
-                                         local_id=item.local_id, record_id=item.record_id,
-                                         reason=QuarantineReason.REJECTED,
-                                         content_hash=item.content_hash, problems=problems,
-                                         where=where, first_at=now, last_at=now, run_id=ctx.run_id))
+                    s.add(
+                        QuarantineItem(
+                            source=ctx.source,
+                            record_key=item.local_id,
+                            local_id=item.local_id,
+                            record_id=item.record_id,
+                            reason=QuarantineReason.REJECTED,
+                            content_hash=item.content_hash,
+                            problems=problems,
+                            where=where,
+                            first_at=now,
+                            last_at=now,
+                            run_id=ctx.run_id,
+                        )
+                    )
                 else:
-                    q.reason, q.content_hash, q.problems = QuarantineReason.REJECTED, item.content_hash, problems
+                    q.reason, q.content_hash, q.problems = (
+                        QuarantineReason.REJECTED,
+                        item.content_hash,
+                        problems,
+                    )
                     q.last_at, q.run_id, q.attempts = now, ctx.run_id, q.attempts + 1
             else:
                 ctx.counts[outcome.value] += 1
@@ -106,8 +140,13 @@ def _apply(ctx: RunContext, items: list[OutboxItem], results: dict[str, WriteRes
                     s.delete(q)
                 state = s.get(RecordState, (ctx.source, item.local_id))
                 if state is None:
-                    state = RecordState(source=ctx.source, local_id=item.local_id,
-                                        record_id=item.record_id, first_seen_at=now, last_seen_at=now)
+                    state = RecordState(
+                        source=ctx.source,
+                        local_id=item.local_id,
+                        record_id=item.record_id,
+                        first_seen_at=now,
+                        last_seen_at=now,
+                    )
                     s.add(state)
                 state.delivered_hash = item.content_hash
                 state.delivered_record = item.record
@@ -116,13 +155,27 @@ def _apply(ctx: RunContext, items: list[OutboxItem], results: dict[str, WriteRes
                 state.delivered_at = now
                 if res.content_hash and res.content_hash != item.content_hash:
                     out.hash_mismatches += 1
-                    logger.warning("%s: national content hash %s differs from ours %s",
-                                   item.local_id, res.content_hash, item.content_hash)
+                    logger.warning(
+                        "%s: national content hash %s differs from ours %s",
+                        item.local_id,
+                        res.content_hash,
+                        item.content_hash,
+                    )
             ctx.counts["queued"] = max(0, ctx.counts["queued"] - 1)
             s.delete(row)
-            s.add(RecordEvent(run_id=ctx.run_id, source=ctx.source, local_id=item.local_id,
-                              record_id=item.record_id, outcome=outcome,
-                              content_hash=item.content_hash, where=where, problems=problems, at=now))
+            s.add(
+                RecordEvent(
+                    run_id=ctx.run_id,
+                    source=ctx.source,
+                    local_id=item.local_id,
+                    record_id=item.record_id,
+                    outcome=outcome,
+                    content_hash=item.content_hash,
+                    where=where,
+                    problems=problems,
+                    at=now,
+                )
+            )
 
 
 def _mark_failed(ctx: RunContext, items: list[OutboxItem], error: NationalError) -> None:
@@ -139,7 +192,9 @@ def _send(client: NationalClient, items: list[OutboxItem]) -> dict[str, WriteRes
         results = client.put_batch([i.record for i in items])
         return {r.local_id: r for r in results}
     except BatchRefused as exc:
-        logger.warning("batch of %d refused whole (%s); sending one record at a time", len(items), exc)
+        logger.warning(
+            "batch of %d refused whole (%s); sending one record at a time", len(items), exc
+        )
     out: dict[str, WriteResult] = {}
     for item in items:
         try:
@@ -149,9 +204,14 @@ def _send(client: NationalClient, items: list[OutboxItem]) -> dict[str, WriteRes
             # 404 unknown province, 401) is about us and must stop the delivery.
             if isinstance(exc, AuthFailed) or exc.status not in _RECORD_STATUSES:
                 raise
-            out[item.local_id] = WriteResult(item.local_id, WriteStatus.REJECTED, None, None, None,
-                                             ({"field": "", "code": exc.code or "refused",
-                                               "message": str(exc)},))
+            out[item.local_id] = WriteResult(
+                item.local_id,
+                WriteStatus.REJECTED,
+                None,
+                None,
+                None,
+                ({"field": "", "code": exc.code or "refused", "message": str(exc)},),
+            )
     return out
 
 
@@ -162,10 +222,14 @@ def deliver(ctx: RunContext, client: NationalClient, batch_size: int) -> Deliver
     last_id = 0
     while not ctx.stop.is_set():
         with ctx.db.session() as s:
-            items = list(s.scalars(
-                select(OutboxItem)
-                .where(OutboxItem.source == ctx.source, OutboxItem.id > last_id)
-                .order_by(OutboxItem.id).limit(batch_size)))
+            items = list(
+                s.scalars(
+                    select(OutboxItem)
+                    .where(OutboxItem.source == ctx.source, OutboxItem.id > last_id)
+                    .order_by(OutboxItem.id)
+                    .limit(batch_size)
+                )
+            )
         if not items:
             break
         last_id = items[-1].id

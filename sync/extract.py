@@ -44,7 +44,7 @@ class Planned:
     """A record that the run would send, and why (shown by --dry-run)."""
 
     local_id: str
-    action: str                     # "create" | "update"
+    action: str  # "create" | "update"
     reason: str
     where: str
 
@@ -69,21 +69,28 @@ class Checked:
 class ExtractResult:
     cursor: datetime | None = None
     planned: list[Planned] = field(default_factory=list)
-    complete: bool = True           # False when stopped before the source was read to its end
+    complete: bool = True  # False when stopped before the source was read to its end
 
 
 def check(mapping: Mapping, rec: SourceRecord) -> Checked:
     if not rec.record_id.strip():
-        p = Problem("local_id", "required", "Dòng này không có mã hồ sơ (cột mã trống).",
-                    "This row has no record id (the id column is empty).")
+        p = Problem(
+            "local_id",
+            "required",
+            "Dòng này không có mã hồ sơ (cột mã trống).",
+            "This row has no record id (the id column is empty).",
+        )
         return Checked(rec, {}, None, [p], None)
     result = map_record(mapping, rec.payload, rec.record_id, origin=rec.origin)
     problems = list(result.problems)
     # A field the mapping could not fill is then "required" for validation too: the mapping's
     # problem (the label or date it could not read) is the one that says what to fix.
     mapped = {p.path for p in problems}
-    problems += [p.with_source(result.sources.get(p.path)) for p in validate(result.record)
-                 if not any(p.path == m or p.path.startswith(m + ".") for m in mapped)]
+    problems += [
+        p.with_source(result.sources.get(p.path))
+        for p in validate(result.record)
+        if not any(p.path == m or p.path.startswith(m + ".") for m in mapped)
+    ]
     local_id = result.record.get("local_id")
     local_id = local_id if isinstance(local_id, str) and local_id else None
     digest = None if problems else content_hash(result.record)
@@ -119,8 +126,9 @@ def _changed_fields(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str
     return sorted(k for k in keys if old.get(k) != new.get(k))
 
 
-def extract(ctx: RunContext, connector: Connector, mapping: Mapping,
-            since: datetime | None) -> ExtractResult:
+def extract(
+    ctx: RunContext, connector: Connector, mapping: Mapping, since: datetime | None
+) -> ExtractResult:
     """Read the source and queue what changed; returns the cursor reached."""
     result = ExtractResult()
     seen: set[str] = set()
@@ -172,22 +180,42 @@ def _duplicate(c: Checked, seen: set[str]) -> Checked:
         if c.local_id:
             seen.add(c.local_id)
         return c
-    p = Problem("local_id", "duplicate_id",
-                f"Mã hồ sơ {c.local_id} xuất hiện nhiều lần trong nguồn; chỉ bản đầu tiên được gửi.",
-                f"Record id {c.local_id} occurs more than once in the source; only the first is sent.",
-                value=c.source_record.record_id)
+    p = Problem(
+        "local_id",
+        "duplicate_id",
+        f"Mã hồ sơ {c.local_id} xuất hiện nhiều lần trong nguồn; chỉ bản đầu tiên được gửi.",
+        f"Record id {c.local_id} occurs more than once in the source; only the first is sent.",
+        value=c.source_record.record_id,
+    )
     # Keyed by place, so that it does not overwrite the first copy's state.
     return Checked(c.source_record, c.record, None, [p], None)
 
 
-def _lookup(s: Session, ctx: RunContext, keys: list[str]) -> tuple[
-        dict[str, RecordState], dict[str, OutboxItem], dict[str, QuarantineItem]]:
-    states = {r.local_id: r for r in s.scalars(select(RecordState).where(
-        RecordState.source == ctx.source, RecordState.local_id.in_(keys)))}
-    pending = {o.local_id: o for o in s.scalars(select(OutboxItem).where(
-        OutboxItem.source == ctx.source, OutboxItem.local_id.in_(keys)))}
-    held = {q.record_key: q for q in s.scalars(select(QuarantineItem).where(
-        QuarantineItem.source == ctx.source, QuarantineItem.record_key.in_(keys)))}
+def _lookup(
+    s: Session, ctx: RunContext, keys: list[str]
+) -> tuple[dict[str, RecordState], dict[str, OutboxItem], dict[str, QuarantineItem]]:
+    states = {
+        r.local_id: r
+        for r in s.scalars(
+            select(RecordState).where(
+                RecordState.source == ctx.source, RecordState.local_id.in_(keys)
+            )
+        )
+    }
+    pending = {
+        o.local_id: o
+        for o in s.scalars(
+            select(OutboxItem).where(OutboxItem.source == ctx.source, OutboxItem.local_id.in_(keys))
+        )
+    }
+    held = {
+        q.record_key: q
+        for q in s.scalars(
+            select(QuarantineItem).where(
+                QuarantineItem.source == ctx.source, QuarantineItem.record_key.in_(keys)
+            )
+        )
+    }
     return states, pending, held
 
 
@@ -203,28 +231,63 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked], seen: set[
             rows = problem_rows(c.problems, rec)
             q = held.get(c.key)
             if q is None:
-                s.add(QuarantineItem(source=ctx.source, record_key=c.key, local_id=c.local_id,
-                                     record_id=rec.record_id, reason=QuarantineReason.INVALID,
-                                     content_hash=None, problems=rows, where=rec.where(),
-                                     first_at=now, last_at=now, run_id=ctx.run_id))
+                s.add(
+                    QuarantineItem(
+                        source=ctx.source,
+                        record_key=c.key,
+                        local_id=c.local_id,
+                        record_id=rec.record_id,
+                        reason=QuarantineReason.INVALID,
+                        content_hash=None,
+                        problems=rows,
+                        where=rec.where(),
+                        first_at=now,
+                        last_at=now,
+                        run_id=ctx.run_id,
+                    )
+                )
             else:
-                q.reason, q.problems, q.where, q.last_at = QuarantineReason.INVALID, rows, rec.where(), now
+                q.reason, q.problems, q.where, q.last_at = (
+                    QuarantineReason.INVALID,
+                    rows,
+                    rec.where(),
+                    now,
+                )
                 q.run_id, q.attempts = ctx.run_id, q.attempts + 1
-            s.add(RecordEvent(run_id=ctx.run_id, source=ctx.source, local_id=c.local_id,
-                              record_id=rec.record_id, outcome=Outcome.INVALID, content_hash=None,
-                              where=rec.where(), problems=rows, at=now))
+            s.add(
+                RecordEvent(
+                    run_id=ctx.run_id,
+                    source=ctx.source,
+                    local_id=c.local_id,
+                    record_id=rec.record_id,
+                    outcome=Outcome.INVALID,
+                    content_hash=None,
+                    where=rec.where(),
+                    problems=rows,
+                    at=now,
+                )
+            )
             continue
         assert c.local_id is not None and c.content_hash is not None
         state = states.get(c.local_id)
         if state is None:
-            state = RecordState(source=ctx.source, local_id=c.local_id, record_id=rec.record_id,
-                                first_seen_at=now, last_seen_at=now)
+            state = RecordState(
+                source=ctx.source,
+                local_id=c.local_id,
+                record_id=rec.record_id,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
             s.add(state)
         else:
             state.last_seen_at = now
         q = held.get(c.key)
-        if q is not None and q.reason is QuarantineReason.REJECTED and q.content_hash == c.content_hash:
-            ctx.counts["held"] += 1       # refused before and not changed since: resending cannot help
+        if (
+            q is not None
+            and q.reason is QuarantineReason.REJECTED
+            and q.content_hash == c.content_hash
+        ):
+            ctx.counts["held"] += 1  # refused before and not changed since: resending cannot help
             continue
         item = pending.get(c.local_id)
         if item is not None and item.content_hash == c.content_hash:
@@ -236,9 +299,18 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked], seen: set[
                 s.delete(q)
             continue
         if item is None:
-            s.add(OutboxItem(source=ctx.source, local_id=c.local_id, record_id=rec.record_id,
-                             content_hash=c.content_hash, record=c.record, origin=dict(rec.origin),
-                             run_id=ctx.run_id, created_at=now))
+            s.add(
+                OutboxItem(
+                    source=ctx.source,
+                    local_id=c.local_id,
+                    record_id=rec.record_id,
+                    content_hash=c.content_hash,
+                    record=c.record,
+                    origin=dict(rec.origin),
+                    run_id=ctx.run_id,
+                    created_at=now,
+                )
+            )
         else:
             # One pending version per record: the newer content replaces the one not yet sent,
             # so versions of a record can never arrive out of order.
@@ -247,7 +319,9 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked], seen: set[
         ctx.counts["queued"] += 1
 
 
-def _plan_chunk(ctx: RunContext, checked: list[Checked], seen: set[str], result: ExtractResult) -> None:
+def _plan_chunk(
+    ctx: RunContext, checked: list[Checked], seen: set[str], result: ExtractResult
+) -> None:
     with ctx.db.session() as s:
         checked = [_duplicate(c, seen) for c in checked]
         states, _pending, held = _lookup(s, ctx, [c.key for c in checked])
@@ -261,7 +335,11 @@ def _plan_chunk(ctx: RunContext, checked: list[Checked], seen: set[str], result:
             assert c.local_id is not None
             state = states.get(c.local_id)
             q = held.get(c.key)
-            if q is not None and q.reason is QuarantineReason.REJECTED and q.content_hash == c.content_hash:
+            if (
+                q is not None
+                and q.reason is QuarantineReason.REJECTED
+                and q.content_hash == c.content_hash
+            ):
                 ctx.counts["held"] += 1
                 continue
             if state is not None and state.delivered_hash == c.content_hash:

@@ -25,8 +25,10 @@ def _iso(dt: Any) -> str | None:
 def build_report(db: StateDB, run: Run) -> dict[str, Any]:
     c = run.counts or {}
     counts = {
-        "fetched": c.get("fetched", 0), "created": c.get("created", 0),
-        "updated": c.get("updated", 0), "unchanged": c.get("unchanged", 0),
+        "fetched": c.get("fetched", 0),
+        "created": c.get("created", 0),
+        "updated": c.get("updated", 0),
+        "unchanged": c.get("unchanged", 0),
         "deleted": c.get("deleted", 0),
         # Records refused, here (invalid) or there (rejected): both need fixing at the source.
         "rejected": c.get("rejected", 0) + c.get("invalid", 0),
@@ -35,23 +37,38 @@ def build_report(db: StateDB, run: Run) -> dict[str, Any]:
     errors: list[dict[str, Any]] = []
     total = 0
     with db.session() as s:
-        events = s.scalars(select(RecordEvent).where(
-            RecordEvent.run_id == run.id,
-            RecordEvent.outcome.in_([Outcome.INVALID, Outcome.REJECTED])).order_by(RecordEvent.id))
+        events = s.scalars(
+            select(RecordEvent)
+            .where(
+                RecordEvent.run_id == run.id,
+                RecordEvent.outcome.in_([Outcome.INVALID, Outcome.REJECTED]),
+            )
+            .order_by(RecordEvent.id)
+        )
         for ev in events:
             for p in ev.problems or [{}]:
                 total += 1
                 if len(errors) < MAX_ERRORS:
-                    errors.append({"local_id": ev.local_id or ev.record_id,
-                                   "field": p.get("path", ""), "code": p.get("code", ""),
-                                   "message": p.get("message_vi", "")})
+                    errors.append(
+                        {
+                            "local_id": ev.local_id or ev.record_id,
+                            "field": p.get("path", ""),
+                            "code": p.get("code", ""),
+                            "message": p.get("message_vi", ""),
+                        }
+                    )
     if run.error and len(errors) < MAX_ERRORS:
         errors.insert(0, {"local_id": "", "field": "", "code": "run_failed", "message": run.error})
         total += 1
     report: dict[str, Any] = {
-        "run_id": run.run_uid, "source": run.source, "trigger": run.trigger.value,
-        "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
-        "status": _REPORT_STATUS.get(run.status, "failed"), "counts": counts, "errors": errors,
+        "run_id": run.run_uid,
+        "source": run.source,
+        "trigger": run.trigger.value,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "status": _REPORT_STATUS.get(run.status, "failed"),
+        "counts": counts,
+        "errors": errors,
         "client": f"stisync/{__version__}",
     }
     if total > len(errors):
@@ -74,8 +91,9 @@ def send_pending(db: StateDB, client: NationalClient) -> int:
         try:
             report_id = client.send_report(p.report)
         except NationalError as exc:
-            logger.warning("sync report for run %s not sent (will retry after the next run): %s",
-                           p.run_id, exc)
+            logger.warning(
+                "sync report for run %s not sent (will retry after the next run): %s", p.run_id, exc
+            )
             with db.session() as s:
                 row = s.get(PendingReport, p.run_id)
                 if row is not None:

@@ -18,15 +18,15 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from connectors import ConnectorError, SourceConfigError, make_connector
-from schemas.mapping import MappingConfigError, load_mapping
+from connectors import Connector, ConnectorError, SourceConfigError, make_connector
+from schemas.mapping import Mapping, MappingConfigError, load_mapping
 from sync.config import Config, ConfigError, SourceConfig, load_config
 from sync.context import COUNT_KEYS, ProgressFn, RunContext
 from sync.deliver import deliver, make_client
 from sync.extract import Planned, extract, load_cursor, save_cursor
 from sync.national import AuthFailed, NationalError, RetryPolicy
 from sync.report import queue_report, send_pending
-from sync.state.db import StateDB, StateError
+from sync.state.db import StateDB, StateError, rowcount
 from sync.state.locks import SourceBusy, SourceLease
 from sync.state.models import OutboxItem, Run, RunStatus, Trigger, utcnow
 
@@ -34,9 +34,9 @@ logger = logging.getLogger(__name__)
 
 
 class ExitCode(enum.IntEnum):
-    OK = 0          # everything delivered (or unchanged)
-    PARTIAL = 1     # some records quarantined or rejected
-    FAILED = 2      # source unreachable, credentials refused, bad config, national side down
+    OK = 0  # everything delivered (or unchanged)
+    PARTIAL = 1  # some records quarantined or rejected
+    FAILED = 2  # source unreachable, credentials refused, bad config, national side down
 
 
 @dataclass
@@ -71,6 +71,7 @@ def open_state(config: Config) -> StateDB:
 def mark_crashed(db: StateDB, source: str | None = None) -> int:
     """Runs still marked running when nobody holds their source's lease died with their process."""
     from sync.state.models import SourceLock
+
     with db.session() as s:
         held = set(s.scalars(select(SourceLock.source)))
         q = update(Run).where(Run.status == RunStatus.RUNNING)
@@ -78,18 +79,34 @@ def mark_crashed(db: StateDB, source: str | None = None) -> int:
             q = q.where(Run.source == source)
         if held:
             q = q.where(Run.source.not_in(held))
-        n = s.execute(q.values(status=RunStatus.CRASHED, finished_at=utcnow(),
-                               error="the process running this sync stopped before it finished")
-                      ).rowcount
+        n = rowcount(
+            s.execute(
+                q.values(
+                    status=RunStatus.CRASHED,
+                    finished_at=utcnow(),
+                    error="the process running this sync stopped before it finished",
+                )
+            )
+        )
     if n:
         logger.warning("marked %d run(s) left running by a stopped process as crashed", n)
     return int(n)
 
 
-def run_source(config_path: str, source: str, trigger: str = "schedule", *, full: bool = False,
-               dry_run: bool = False, wait: float = 0.0, progress: ProgressFn | None = None,
-               stop: threading.Event | None = None, scheduled_for: datetime | None = None,
-               config: Config | None = None, db: StateDB | None = None) -> RunResult:
+def run_source(
+    config_path: str,
+    source: str,
+    trigger: str = "schedule",
+    *,
+    full: bool = False,
+    dry_run: bool = False,
+    wait: float = 0.0,
+    progress: ProgressFn | None = None,
+    stop: threading.Event | None = None,
+    scheduled_for: datetime | None = None,
+    config: Config | None = None,
+    db: StateDB | None = None,
+) -> RunResult:
     """Sync one source now. Never raises for a source, data or national-side problem: the
     outcome is in the returned RunResult (and in the runs table)."""
     stop = stop or STOP
@@ -106,14 +123,28 @@ def run_source(config_path: str, source: str, trigger: str = "schedule", *, full
             return _dry_run(config, src, db, full, progress)
         lease = SourceLease(db, source)
         try:
-            lease.acquire(wait=wait, on_wait=lambda h: logger.warning(
-                "source %s is being synced by %s; waiting up to %.0f s", source, h.owner, wait))
+            lease.acquire(
+                wait=wait,
+                on_wait=lambda h: logger.warning(
+                    "source %s is being synced by %s; waiting up to %.0f s", source, h.owner, wait
+                ),
+            )
         except SourceBusy as exc:
             logger.warning("%s", exc)
             return RunResult(source, RunStatus.FAILED, error=str(exc))
         try:
             mark_crashed(db, source)
-            return _run(config, src, db, Trigger(trigger), full, progress, stop, scheduled_for, lease)
+            return _run(
+                config,
+                src,
+                db,
+                trigger=Trigger(trigger),
+                full=full,
+                progress=progress,
+                stop=stop,
+                scheduled_for=scheduled_for,
+                lease=lease,
+            )
         finally:
             lease.release()
     finally:
@@ -121,29 +152,53 @@ def run_source(config_path: str, source: str, trigger: str = "schedule", *, full
             db.dispose()
 
 
-def _start_run(db: StateDB, source: str, trigger: Trigger, full: bool,
-               scheduled_for: datetime | None) -> Run:
-    run = Run(run_uid=uuid.uuid4().hex, source=source, trigger=trigger, status=RunStatus.RUNNING,
-              full=full, started_at=utcnow(), scheduled_for=scheduled_for, counts={},
-              host=socket.gethostname(), pid=os.getpid())
+def _start_run(
+    db: StateDB, source: str, trigger: Trigger, full: bool, scheduled_for: datetime | None
+) -> Run:
+    run = Run(
+        run_uid=uuid.uuid4().hex,
+        source=source,
+        trigger=trigger,
+        status=RunStatus.RUNNING,
+        full=full,
+        started_at=utcnow(),
+        scheduled_for=scheduled_for,
+        counts={},
+        host=socket.gethostname(),
+        pid=os.getpid(),
+    )
     with db.session() as s:
         s.add(run)
     return run
 
 
-def _prepare(config: Config, src: SourceConfig):  # type: ignore[no-untyped-def]
+def _prepare(config: Config, src: SourceConfig) -> tuple[Mapping, Connector]:
     mapping = load_mapping(src.mapping)
     connector = make_connector(src.kind, src.name, src.connector, base_dir=config.base_dir)
     return mapping, connector
 
 
-def _run(config: Config, src: SourceConfig, db: StateDB, trigger: Trigger, full: bool,
-         progress: ProgressFn | None, stop: threading.Event, scheduled_for: datetime | None,
-         lease: SourceLease) -> RunResult:
+def _run(
+    config: Config,
+    src: SourceConfig,
+    db: StateDB,
+    *,
+    trigger: Trigger,
+    full: bool,
+    progress: ProgressFn | None,
+    stop: threading.Event,
+    scheduled_for: datetime | None,
+    lease: SourceLease,
+) -> RunResult:
     run = _start_run(db, src.name, trigger, full, scheduled_for)
     ctx = RunContext(db=db, source=src.name, run_id=run.id, stop=stop, progress=progress)
-    logger.info("run %s: syncing source %s (%s%s)", run.id, src.name, trigger.value,
-                ", full read" if full else "")
+    logger.info(
+        "run %s: syncing source %s (%s%s)",
+        run.id,
+        src.name,
+        trigger.value,
+        ", full read" if full else "",
+    )
     status, error = RunStatus.SUCCEEDED, None
     national_failed = False
     try:
@@ -180,8 +235,12 @@ def _run(config: Config, src: SourceConfig, db: StateDB, trigger: Trigger, full:
     if stop.is_set() and status is not RunStatus.FAILED:
         status, error = RunStatus.INTERRUPTED, "stopped by a signal after the batch in flight"
     with db.session() as s:
-        left = s.scalar(select(func.count()).select_from(OutboxItem)
-                        .where(OutboxItem.source == src.name)) or 0
+        left = (
+            s.scalar(
+                select(func.count()).select_from(OutboxItem).where(OutboxItem.source == src.name)
+            )
+            or 0
+        )
     if status is not RunStatus.SUCCEEDED or left:
         ctx.counts["failed"] = left
     if status is RunStatus.SUCCEEDED and (ctx.counts["invalid"] or ctx.counts["rejected"]):
@@ -196,8 +255,13 @@ def _run(config: Config, src: SourceConfig, db: StateDB, trigger: Trigger, full:
         assert row is not None
         row.status, row.error, row.counts, row.finished_at = status, error, counts, utcnow()
         run = row
-    logger.info("run %s: %s %s", run.id, status.value,
-                " ".join(f"{k}={v}" for k, v in counts.items() if v) + (f" error: {error}" if error else ""))
+    logger.info(
+        "run %s: %s %s",
+        run.id,
+        status.value,
+        " ".join(f"{k}={v}" for k, v in counts.items() if v)
+        + (f" error: {error}" if error else ""),
+    )
     _report(config, db, run, send=not national_failed)
     return RunResult(src.name, status, Counter(counts), run.id, error)
 
@@ -223,8 +287,9 @@ def _report(config: Config, db: StateDB, run: Run, *, send: bool) -> None:
         logger.warning("sync report for run %s not queued or sent", run.id, exc_info=True)
 
 
-def _dry_run(config: Config, src: SourceConfig, db: StateDB, full: bool,
-             progress: ProgressFn | None) -> RunResult:
+def _dry_run(
+    config: Config, src: SourceConfig, db: StateDB, full: bool, progress: ProgressFn | None
+) -> RunResult:
     ctx = RunContext(db=db, source=src.name, run_id=None, progress=progress)
     try:
         mapping, connector = _prepare(config, src)
@@ -237,5 +302,3 @@ def _dry_run(config: Config, src: SourceConfig, db: StateDB, full: bool,
         return RunResult(src.name, RunStatus.FAILED, ctx.counts, error=str(exc))
     status = RunStatus.PARTIAL if ctx.counts["invalid"] else RunStatus.SUCCEEDED
     return RunResult(src.name, status, ctx.counts, None, None, extracted.planned)
-
-

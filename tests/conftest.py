@@ -50,10 +50,12 @@ def _drop_pg_database(admin_url: str, name: str) -> None:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A new, empty PostgreSQL database for one test (skipped when the service is not configured)."""
+    """A new, empty PostgreSQL database for one test (skipped when the service is not set)."""
     admin = os.environ.get(PG_ENV)
     if not admin:
-        pytest.skip(f"{PG_ENV} is not set (CI sets it; on a laptop, point it at a PostgreSQL server)")
+        pytest.skip(
+            f"{PG_ENV} is not set (CI sets it; on a laptop, point it at a PostgreSQL server)"
+        )
     url, name = _fresh_pg_database(admin)
     try:
         yield url

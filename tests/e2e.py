@@ -92,8 +92,11 @@ class Env:
         db = self.db()
         try:
             with db.session() as s:
-                return {r.local_id: r.delivered_hash for r in s.scalars(select(RecordState))
-                        if r.delivered_hash}
+                return {
+                    r.local_id: r.delivered_hash
+                    for r in s.scalars(select(RecordState))
+                    if r.delivered_hash
+                }
         finally:
             db.dispose()
 
@@ -118,7 +121,7 @@ class Env:
         return self.sim.tasks()
 
     def writes(self) -> dict[str, int]:
-        """local_id -> how many writes of it reached the simulator (created, updated or unchanged)."""
+        """local_id -> writes of it that reached the simulator (created, updated, unchanged)."""
         counts = self.sim.stats()["writes"].get(self.sim.province, {})
         return {k: c["created"] + c["updated"] + c["unchanged"] for k, c in counts.items()}
 
@@ -144,32 +147,53 @@ def national_hashes_match(env: Env) -> bool:
 
 
 @contextmanager
-def e2e_env(tmp_path: Path, state_url: str, *, batch_size: int = 10, max_attempts: int = 6,
-            max_retry_seconds: float = 60, csv_schedule: str = "every 1h",
-            sim_config: dict[str, Any] | None = None) -> Iterator[Env]:
+def e2e_env(
+    tmp_path: Path,
+    state_url: str,
+    *,
+    batch_size: int = 10,
+    max_attempts: int = 6,
+    max_retry_seconds: float = 60,
+    csv_schedule: str = "every 1h",
+    sim_config: dict[str, Any] | None = None,
+) -> Iterator[Env]:
     folder = tmp_path / "province"
     (folder / "data").mkdir(parents=True)
     write_csv(folder / "data" / "nhiem-vu.csv", make_tasks("NV", 20, seed=11, year=2023))
     tasks = make_tasks("DM", 15, seed=12, year=2024)
     unknown_level = make_tasks("DM", 16, seed=12, year=2024)[-1].row() | {"Cấp quản lý": "Cấp vùng"}
     no_title = make_tasks("DM", 17, seed=12, year=2024)[-1].row() | {"Tên nhiệm vụ": ""}
-    write_xlsx(folder / "data" / "danh-muc.xlsx", tasks, title="DANH MỤC NHIỆM VỤ NĂM 2024",
-               extra_rows=[unknown_level, no_title])
+    write_xlsx(
+        folder / "data" / "danh-muc.xlsx",
+        tasks,
+        title="DANH MỤC NHIỆM VỤ NĂM 2024",
+        extra_rows=[unknown_level, no_title],
+    )
     (folder / "csv.toml").write_text(CSV_MAPPING.format(namespace="tinh-csv"), encoding="utf-8")
     (folder / "xlsx.toml").write_text(CSV_MAPPING.format(namespace="tinh-xlsx"), encoding="utf-8")
     (folder / "api.toml").write_text(API_MAPPING.format(namespace="tinh-api"), encoding="utf-8")
     (folder / "api-token").write_text(API_TOKEN, encoding="utf-8")
-    api_app = provincial_app([t.api() for t in make_tasks("QL", 15, seed=13, year=2022)],
-                             token=API_TOKEN, page_size=6)
+    api_app = provincial_app(
+        [t.api() for t in make_tasks("QL", 15, seed=13, year=2022)], token=API_TOKEN, page_size=6
+    )
     provincial = start_background(api_app)
     try:
         with running_sim(tmp_path / "national", **(sim_config or {})) as sim:
             (folder / "national-secret").write_text(sim.client_secret, encoding="utf-8")
             config = folder / "stisync.toml"
-            config.write_text(CONFIG.format(
-                state_url=state_url, national_url=sim.url, client_id=sim.client_id,
-                provincial_url=provincial.url, batch_size=batch_size, max_attempts=max_attempts,
-                max_retry_seconds=max_retry_seconds, csv_schedule=csv_schedule), encoding="utf-8")
+            config.write_text(
+                CONFIG.format(
+                    state_url=state_url,
+                    national_url=sim.url,
+                    client_id=sim.client_id,
+                    provincial_url=provincial.url,
+                    batch_size=batch_size,
+                    max_attempts=max_attempts,
+                    max_retry_seconds=max_retry_seconds,
+                    csv_schedule=csv_schedule,
+                ),
+                encoding="utf-8",
+            )
             yield Env(folder, config, state_url, sim, provincial, api_app)
     finally:
         provincial.stop()

@@ -38,13 +38,17 @@ url = "http://127.0.0.1:9/api"
 
 def write(tmp_path: Path, text: str) -> Path:
     (tmp_path / "mappings").mkdir(exist_ok=True)
-    (tmp_path / "mappings" / "qlkh.toml").write_text("[mapping]\nnamespace = 'q'\n", encoding="utf-8")
+    (tmp_path / "mappings" / "qlkh.toml").write_text(
+        "[mapping]\nnamespace = 'q'\n", encoding="utf-8"
+    )
     p = tmp_path / "stisync.toml"
     p.write_text(text, encoding="utf-8")
     return p
 
 
-def test_a_complete_config_parses_into_typed_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_complete_config_parses_into_typed_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_NATIONAL_SECRET", "s3cret")
     c = load_config(write(tmp_path, GOOD))
     assert c.province == "52"
@@ -62,7 +66,9 @@ def test_a_complete_config_parses_into_typed_settings(tmp_path: Path, monkeypatc
     assert csv_src.mapping == tmp_path / "mappings" / "qlkh.toml"
 
 
-def test_the_state_url_can_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_state_url_can_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STISYNC_STATE_URL", "postgresql+psycopg://u@db/stisync")
     assert load_config(write(tmp_path, GOOD)).state_url == "postgresql+psycopg://u@db/stisync"
 
@@ -70,28 +76,72 @@ def test_the_state_url_can_come_from_the_environment(tmp_path: Path, monkeypatch
 def test_a_missing_secret_is_reported_when_it_is_needed_not_before(tmp_path: Path) -> None:
     c = load_config(write(tmp_path, GOOD))  # status and logs work without the secret
     assert c.national.client_secret is not None
-    with pytest.raises(ConfigError, match=r"national\.client_secret_env: environment variable TEST_NATIONAL_SECRET is not set"):
+    with pytest.raises(
+        ConfigError,
+        match=r"national\.client_secret_env: environment variable TEST_NATIONAL_SECRET is not set",
+    ):
         c.national.client_secret.value()
 
 
-@pytest.mark.parametrize("change, key, message", [
-    (("province = \"52\"", "province = \"99\""), "province", "not a current province code"),
-    (("province = \"52\"", "province = 52"), "province", "must be str"),
-    (("log_dir = \"logs\"", "log_dir = \"logs\"\nloglevel = 1"), "loglevel", "unknown key"),
-    (("url = \"http://127.0.0.1:8450/api/\"", "url = \"ftp://x\""), "national.url", "http(s) URL"),
-    (("client_secret_env = \"TEST_NATIONAL_SECRET\"", "client_secret = \"plain\""),
-     "national.client_secret", "secrets are not read from the config"),
-    (("schedule = \"0 2 * * *\"", "schedule = \"at two\""), "sources.qlkh-csv.schedule", "neither a cron"),
-    (("schedule = \"every 30m\"", "schedule = \"every 0m\""), "sources.qlkh-api.schedule", "positive"),
-    (("kind = \"rest\"", "kind = \"soap\""), "sources.qlkh-api.kind", "known kinds: rest, spreadsheet"),
-    (("mapping = \"mappings/qlkh.toml\"\nconnector", "mapping = \"mappings/none.toml\"\nconnector"),
-     "sources.qlkh-csv.mapping", "not found"),
-    (("[sources.qlkh-csv]", "[sources.\"Qlkh CSV\"]"), "sources.Qlkh CSV", "lowercase"),
-    (("headers = { \"X-Gateway\" = \"tinh-52\" }", "batch_size = 500"), "national.batch_size", "between 1 and 200"),
-], ids=["unknown-province", "province-not-text", "unknown-key", "bad-url", "secret-in-text",
-        "bad-cron", "zero-interval", "unknown-kind", "missing-mapping", "bad-source-name", "batch-too-big"])
-def test_mistakes_name_the_file_and_the_key(tmp_path: Path, change: tuple[str, str], key: str,
-                                            message: str) -> None:
+@pytest.mark.parametrize(
+    "change, key, message",
+    [
+        (('province = "52"', 'province = "99"'), "province", "not a current province code"),
+        (('province = "52"', "province = 52"), "province", "must be str"),
+        (('log_dir = "logs"', 'log_dir = "logs"\nloglevel = 1'), "loglevel", "unknown key"),
+        (('url = "http://127.0.0.1:8450/api/"', 'url = "ftp://x"'), "national.url", "http(s) URL"),
+        (
+            ('client_secret_env = "TEST_NATIONAL_SECRET"', 'client_secret = "plain"'),
+            "national.client_secret",
+            "secrets are not read from the config",
+        ),
+        (
+            ('schedule = "0 2 * * *"', 'schedule = "at two"'),
+            "sources.qlkh-csv.schedule",
+            "neither a cron",
+        ),
+        (
+            ('schedule = "every 30m"', 'schedule = "every 0m"'),
+            "sources.qlkh-api.schedule",
+            "positive",
+        ),
+        (
+            ('kind = "rest"', 'kind = "soap"'),
+            "sources.qlkh-api.kind",
+            "known kinds: rest, spreadsheet",
+        ),
+        (
+            (
+                'mapping = "mappings/qlkh.toml"\nconnector',
+                'mapping = "mappings/none.toml"\nconnector',
+            ),
+            "sources.qlkh-csv.mapping",
+            "not found",
+        ),
+        (("[sources.qlkh-csv]", '[sources."Qlkh CSV"]'), "sources.Qlkh CSV", "lowercase"),
+        (
+            ('headers = { "X-Gateway" = "tinh-52" }', "batch_size = 500"),
+            "national.batch_size",
+            "between 1 and 200",
+        ),
+    ],
+    ids=[
+        "unknown-province",
+        "province-not-text",
+        "unknown-key",
+        "bad-url",
+        "secret-in-text",
+        "bad-cron",
+        "zero-interval",
+        "unknown-kind",
+        "missing-mapping",
+        "bad-source-name",
+        "batch-too-big",
+    ],
+)
+def test_mistakes_name_the_file_and_the_key(
+    tmp_path: Path, change: tuple[str, str], key: str, message: str
+) -> None:
     text = GOOD.replace(*change)
     assert text != GOOD
     path = write(tmp_path, text)

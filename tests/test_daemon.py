@@ -48,16 +48,36 @@ def runs(env: Env, source: str | None = None) -> list[Run]:
         db.dispose()
 
 
-@pytest.mark.parametrize("trigger, last, now, expected", [
-    (CronTrigger.from_crontab("0 2 * * *", timezone="UTC"), None,
-     datetime(2026, 3, 1, 12, tzinfo=UTC), datetime(2026, 3, 1, 12, tzinfo=UTC)),
-    (CronTrigger.from_crontab("0 2 * * *", timezone="UTC"), datetime(2026, 2, 27, 2, tzinfo=UTC),
-     datetime(2026, 3, 1, 12, tzinfo=UTC), datetime(2026, 3, 1, 12, tzinfo=UTC)),
-    (CronTrigger.from_crontab("0 2 * * *", timezone="UTC"), datetime(2026, 3, 1, 2, tzinfo=UTC),
-     datetime(2026, 3, 1, 12, tzinfo=UTC), datetime(2026, 3, 2, 2, tzinfo=UTC)),
-    (IntervalTrigger(hours=1, timezone="UTC"), datetime(2026, 3, 1, 11, 30, tzinfo=UTC),
-     datetime(2026, 3, 1, 12, tzinfo=UTC), None),
-], ids=["never-run", "missed-while-down", "ran-today", "interval-not-due"])
+@pytest.mark.parametrize(
+    "trigger, last, now, expected",
+    [
+        (
+            CronTrigger.from_crontab("0 2 * * *", timezone="UTC"),
+            None,
+            datetime(2026, 3, 1, 12, tzinfo=UTC),
+            datetime(2026, 3, 1, 12, tzinfo=UTC),
+        ),
+        (
+            CronTrigger.from_crontab("0 2 * * *", timezone="UTC"),
+            datetime(2026, 2, 27, 2, tzinfo=UTC),
+            datetime(2026, 3, 1, 12, tzinfo=UTC),
+            datetime(2026, 3, 1, 12, tzinfo=UTC),
+        ),
+        (
+            CronTrigger.from_crontab("0 2 * * *", timezone="UTC"),
+            datetime(2026, 3, 1, 2, tzinfo=UTC),
+            datetime(2026, 3, 1, 12, tzinfo=UTC),
+            datetime(2026, 3, 2, 2, tzinfo=UTC),
+        ),
+        (
+            IntervalTrigger(hours=1, timezone="UTC"),
+            datetime(2026, 3, 1, 11, 30, tzinfo=UTC),
+            datetime(2026, 3, 1, 12, tzinfo=UTC),
+            None,
+        ),
+    ],
+    ids=["never-run", "missed-while-down", "ran-today", "interval-not-due"],
+)
 def test_next_run_after_catches_up_only_what_was_missed(trigger, last, now, expected) -> None:  # type: ignore[no-untyped-def]
     got = scheduler.next_run_after(trigger, last, now)
     if expected is None:
@@ -66,15 +86,23 @@ def test_next_run_after_catches_up_only_what_was_missed(trigger, last, now, expe
         assert got == expected
 
 
-def test_each_source_runs_on_its_schedule_and_the_daemon_stops_when_asked(tmp_path: Path, state_url: str) -> None:
+def test_each_source_runs_on_its_schedule_and_the_daemon_stops_when_asked(
+    tmp_path: Path, state_url: str
+) -> None:
     with e2e_env(tmp_path, state_url, csv_schedule="every 2s") as env:
         stop = threading.Event()
-        daemon = threading.Thread(target=scheduler.run_daemon, args=(load_config(env.config),),
-                                  kwargs={"stop": stop})
+        daemon = threading.Thread(
+            target=scheduler.run_daemon, args=(load_config(env.config),), kwargs={"stop": stop}
+        )
         daemon.start()
         try:
-            wait_for(lambda: len([r for r in runs(env, "tinh-csv") if r.status is not RunStatus.RUNNING]) >= 3,
-                     what="three scheduled runs of tinh-csv")
+            wait_for(
+                lambda: (
+                    len([r for r in runs(env, "tinh-csv") if r.status is not RunStatus.RUNNING])
+                    >= 3
+                ),
+                what="three scheduled runs of tinh-csv",
+            )
         finally:
             stop.set()
             daemon.join(timeout=30)
@@ -88,21 +116,32 @@ def test_each_source_runs_on_its_schedule_and_the_daemon_stops_when_asked(tmp_pa
         assert set(env.creates().values()) == {1}
 
 
-def test_a_run_missed_while_the_daemon_was_down_runs_at_start(tmp_path: Path, state_url: str) -> None:
+def test_a_run_missed_while_the_daemon_was_down_runs_at_start(
+    tmp_path: Path, state_url: str
+) -> None:
     with e2e_env(tmp_path, state_url) as env:
         env.sync(trigger="schedule")
         db = StateDB(state_url)
         with db.session() as s:
-            s.execute(update(Run).where(Run.source == "tinh-xlsx")
-                      .values(started_at=datetime.now(UTC) - timedelta(days=2)))
+            s.execute(
+                update(Run)
+                .where(Run.source == "tinh-xlsx")
+                .values(started_at=datetime.now(UTC) - timedelta(days=2))
+            )
         db.dispose()
         stop = threading.Event()
-        daemon = threading.Thread(target=scheduler.run_daemon, args=(load_config(env.config),),
-                                  kwargs={"stop": stop})
+        daemon = threading.Thread(
+            target=scheduler.run_daemon, args=(load_config(env.config),), kwargs={"stop": stop}
+        )
         daemon.start()
         try:
-            wait_for(lambda: len(runs(env, "tinh-xlsx")) == 2 and runs(env, "tinh-xlsx")[-1].finished_at is not None,
-                     what="the missed tinh-xlsx run")
+            wait_for(
+                lambda: (
+                    len(runs(env, "tinh-xlsx")) == 2
+                    and runs(env, "tinh-xlsx")[-1].finished_at is not None
+                ),
+                what="the missed tinh-xlsx run",
+            )
             time.sleep(1)
         finally:
             stop.set()
@@ -111,15 +150,35 @@ def test_a_run_missed_while_the_daemon_was_down_runs_at_start(tmp_path: Path, st
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX; Windows uses Ctrl+Break")
-def test_sigterm_finishes_the_batch_in_flight_and_a_manual_sync_never_overlaps(tmp_path: Path, state_url: str) -> None:
+def test_sigterm_finishes_the_batch_in_flight_and_a_manual_sync_never_overlaps(
+    tmp_path: Path, state_url: str
+) -> None:
     with e2e_env(tmp_path, state_url, batch_size=1) as env:
         env.sim.set_faults(latency=0.25)
-        daemon = subprocess.Popen([sys.executable, "-m", "stisync", "--config", str(env.config), "daemon"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "stisync", "--config", str(env.config), "daemon"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             wait_for(lambda: len(env.national()) >= 3, what="the daemon's first deliveries")
-            busy = subprocess.run([sys.executable, "-m", "stisync", "--config", str(env.config), "sync",
-                                   "tinh-csv", "--no-wait"], capture_output=True, text=True, timeout=60)
+            busy = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "stisync",
+                    "--config",
+                    str(env.config),
+                    "sync",
+                    "tinh-csv",
+                    "--no-wait",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
             assert busy.returncode == 2 and "being synced by another run" in busy.stdout
             daemon.send_signal(signal.SIGTERM)
             assert daemon.wait(timeout=20) == 0

@@ -18,14 +18,22 @@ pytestmark = pytest.mark.slow
 
 
 def stisync(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stisync", "--config", str(config), *args],
-                          capture_output=True, text=True, timeout=timeout, encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "stisync", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        encoding="utf-8",
+        check=False,
+    )
 
 
-def test_sync_status_logs_and_quarantine_from_the_command_line(tmp_path: Path, state_url: str) -> None:
+def test_sync_status_logs_and_quarantine_from_the_command_line(
+    tmp_path: Path, state_url: str
+) -> None:
     with e2e_env(tmp_path, state_url) as env:
         first = stisync(env.config, "sync")
-        assert first.returncode == 1, first.stderr     # some rows were held back
+        assert first.returncode == 1, first.stderr  # some rows were held back
         assert "tinh-csv: succeeded" in first.stdout and "created 20" in first.stdout
         assert "tinh-xlsx: partial" in first.stdout
         assert "Traceback" not in first.stderr
@@ -47,7 +55,9 @@ def test_sync_status_logs_and_quarantine_from_the_command_line(tmp_path: Path, s
         csv_out = stisync(env.config, "logs", "--source", "tinh-xlsx", "--format", "csv").stdout
         assert csv_out.splitlines()[0].startswith("run,source,trigger,status")
 
-        failed_only = json.loads(stisync(env.config, "logs", "--status", "failed", "--format", "json").stdout)
+        failed_only = json.loads(
+            stisync(env.config, "logs", "--status", "failed", "--format", "json").stdout
+        )
         assert failed_only == []
 
         status = stisync(env.config, "status").stdout
@@ -69,12 +79,17 @@ def test_dry_run_prints_the_plan_and_exits_by_what_it_found(tmp_path: Path, stat
         assert env.national() == {}
 
 
-@pytest.mark.parametrize("args, message", [
-    (("sync", "nope"), "no such source; configured sources: tinh-csv, tinh-xlsx, tinh-api"),
-    (("logs", "999"), "no run 999"),
-], ids=["unknown-source", "unknown-run"])
-def test_mistakes_end_with_code_2_and_a_message(tmp_path: Path, state_url: str,
-                                                args: tuple[str, ...], message: str) -> None:
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("sync", "nope"), "no such source; configured sources: tinh-csv, tinh-xlsx, tinh-api"),
+        (("logs", "999"), "no run 999"),
+    ],
+    ids=["unknown-source", "unknown-run"],
+)
+def test_mistakes_end_with_code_2_and_a_message(
+    tmp_path: Path, state_url: str, args: tuple[str, ...], message: str
+) -> None:
     with e2e_env(tmp_path, state_url) as env:
         out = stisync(env.config, *args)
         assert out.returncode == 2
@@ -83,8 +98,10 @@ def test_mistakes_end_with_code_2_and_a_message(tmp_path: Path, state_url: str,
 
 def test_a_broken_config_names_file_and_key_and_nothing_runs(tmp_path: Path) -> None:
     config = tmp_path / "stisync.toml"
-    config.write_text('province = "52"\n[national]\nurl = "http://127.0.0.1:9/api"\nauth = "magic"\n',
-                      encoding="utf-8")
+    config.write_text(
+        'province = "52"\n[national]\nurl = "http://127.0.0.1:9/api"\nauth = "magic"\n',
+        encoding="utf-8",
+    )
     out = stisync(config, "sync")
     assert out.returncode == 2
     assert f"{config}: national.auth: must be" in out.stderr and "Traceback" not in out.stderr

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 
 
 def test_with_30_percent_failures_every_record_arrives_once_and_retry_after_is_honoured(
-        tmp_path: Path, state_url: str) -> None:
+    tmp_path: Path, state_url: str
+) -> None:
     with e2e_env(tmp_path, state_url, batch_size=10, max_attempts=10) as env:
         env.sim.set_faults(failure_rate=0.3, retry_after=1, seed=7)
         results = env.sync("tinh-csv", "tinh-api")
@@ -25,13 +26,14 @@ def test_with_30_percent_failures_every_record_arrives_once_and_retry_after_is_h
         assert env.local_hashes() == {k: t.content_hash for k, t in national.items()}
         stats = env.sim.stats()
         refused = {k: v for k, v in stats["requests"]["by_status"].items() if k in ("429", "503")}
-        assert sum(refused.values()) >= 3, stats["requests"]   # the faults really happened
+        assert sum(refused.values()) >= 3, stats["requests"]  # the faults really happened
         gaps = stats["retry_gaps"]
         assert gaps and all(g["honoured"] for g in gaps), gaps
 
 
 def test_with_the_national_side_down_records_wait_in_the_outbox_for_the_next_run(
-        tmp_path: Path, state_url: str) -> None:
+    tmp_path: Path, state_url: str
+) -> None:
     with e2e_env(tmp_path, state_url, max_attempts=2, max_retry_seconds=3) as env:
         env.sim.set_faults(down=True)
         down = env.sync("tinh-csv")["tinh-csv"]
@@ -51,7 +53,9 @@ def test_with_the_national_side_down_records_wait_in_the_outbox_for_the_next_run
         assert {r["status"] for r in reports} >= {"failed", "succeeded"}
 
 
-def test_refused_credentials_fail_the_run_with_a_clear_message(tmp_path: Path, state_url: str) -> None:
+def test_refused_credentials_fail_the_run_with_a_clear_message(
+    tmp_path: Path, state_url: str
+) -> None:
     with e2e_env(tmp_path, state_url) as env:
         (env.folder / "national-secret").write_text("wrong", encoding="utf-8")
         result = env.sync("tinh-csv")["tinh-csv"]
@@ -60,7 +64,9 @@ def test_refused_credentials_fail_the_run_with_a_clear_message(tmp_path: Path, s
         assert len(env.outbox()) == 20
 
 
-def test_an_unreachable_source_fails_the_run_and_keeps_what_was_delivered(tmp_path: Path, state_url: str) -> None:
+def test_an_unreachable_source_fails_the_run_and_keeps_what_was_delivered(
+    tmp_path: Path, state_url: str
+) -> None:
     with e2e_env(tmp_path, state_url) as env:
         env.sync("tinh-api")
         env.provincial.stop()

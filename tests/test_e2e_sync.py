@@ -14,24 +14,33 @@ from tests.e2e import e2e_env, national_hashes_match
 pytestmark = pytest.mark.slow
 
 
-def test_first_sync_creates_all_valid_records_and_holds_back_the_bad_rows(tmp_path: Path, state_url: str) -> None:
+def test_first_sync_creates_all_valid_records_and_holds_back_the_bad_rows(
+    tmp_path: Path, state_url: str
+) -> None:
     with e2e_env(tmp_path, state_url) as env:
         results = env.sync()
         csv_run, xlsx_run, api_run = results["tinh-csv"], results["tinh-xlsx"], results["tinh-api"]
         assert (csv_run.status, csv_run.counts["created"]) == (RunStatus.SUCCEEDED, 20)
         assert (api_run.status, api_run.counts["created"]) == (RunStatus.SUCCEEDED, 15)
         assert (xlsx_run.status, xlsx_run.counts["created"], xlsx_run.counts["invalid"]) == (
-            RunStatus.PARTIAL, 15, 2)
-        assert [r.exit_code for r in results.values()] == [ExitCode.OK, ExitCode.PARTIAL, ExitCode.OK]
+            RunStatus.PARTIAL,
+            15,
+            2,
+        )
+        assert [r.exit_code for r in results.values()] == [
+            ExitCode.OK,
+            ExitCode.PARTIAL,
+            ExitCode.OK,
+        ]
 
         national = env.national()
         assert len(national) == 50
-        assert set(env.writes().values()) == {1}          # each record written exactly once
+        assert set(env.writes().values()) == {1}  # each record written exactly once
         assert set(env.creates().values()) == {1}
         assert env.local_hashes() == {k: t.content_hash for k, t in national.items()}
         assert national_hashes_match(env)
         people = {t.record["principal_investigator"]["full_name"] for t in national.values()}
-        assert "Nguyễn Văn Hùng" in people          # "PGS.TS. Nguyễn Văn Hùng", titles split off
+        assert "Nguyễn Văn Hùng" in people  # "PGS.TS. Nguyễn Văn Hùng", titles split off
         assert all("." not in name for name in people)
 
         held = {q.record_key: q for q in env.quarantine()}
@@ -40,15 +49,23 @@ def test_first_sync_creates_all_valid_records_and_holds_back_the_bad_rows(tmp_pa
         assert level.reason is QuarantineReason.INVALID
         assert level.where == "danh-muc.xlsx, sheet Danh mục, row 20"
         (p,) = [p for p in level.problems if p["path"] == "management_level"]
-        assert p["code"] == "unknown_label" and p["column"] == "D" and p["source_field"] == "Cấp quản lý"
+        assert (
+            p["code"] == "unknown_label"
+            and p["column"] == "D"
+            and p["source_field"] == "Cấp quản lý"
+        )
         assert "Cấp vùng" in p["message_vi"] and "Cấp vùng" in p["message_en"]
         no_title = held["tinh-xlsx:DM-2024-017"]
         assert no_title.where == "danh-muc.xlsx, sheet Danh mục, row 21"
         (p,) = [p for p in no_title.problems if p["path"] == "title"]
-        assert p["code"] == "required" and p["column"] == "B" and p["source_field"] == "Tên nhiệm vụ"
+        assert (
+            p["code"] == "required" and p["column"] == "B" and p["source_field"] == "Tên nhiệm vụ"
+        )
 
 
-def test_a_second_sync_sends_nothing_and_a_changed_row_sends_only_that_record(tmp_path: Path, state_url: str) -> None:
+def test_a_second_sync_sends_nothing_and_a_changed_row_sends_only_that_record(
+    tmp_path: Path, state_url: str
+) -> None:
     with e2e_env(tmp_path, state_url) as env:
         env.sync()
         requests_before = env.sim.stats()["requests"]["by_route"]
@@ -57,15 +74,24 @@ def test_a_second_sync_sends_nothing_and_a_changed_row_sends_only_that_record(tm
         assert again["tinh-csv"].counts["created"] + again["tinh-csv"].counts["updated"] == 0
         routes = env.sim.stats()["requests"]["by_route"]
         writes = [r for r in routes if r.startswith(("PUT", "POST /v1/provinces/<province>/tasks"))]
-        assert writes and all(routes[r] == requests_before.get(r) for r in writes)  # no new write call
+        assert writes and all(
+            routes[r] == requests_before.get(r) for r in writes
+        )  # no new write call
         assert set(env.writes().values()) == {1}
 
-        env.edit_csv("NV-2023-005", "Tên nhiệm vụ", "Nghiên cứu mới về giống lúa chịu hạn tại huyện Phù Mỹ")
-        env.api_app.touch("QL-2022-003", {"ten_nhiem_vu": "Ứng dụng công nghệ số trong quản lý đê điều"})
+        env.edit_csv(
+            "NV-2023-005", "Tên nhiệm vụ", "Nghiên cứu mới về giống lúa chịu hạn tại huyện Phù Mỹ"
+        )
+        env.api_app.touch(
+            "QL-2022-003", {"ten_nhiem_vu": "Ứng dụng công nghệ số trong quản lý đê điều"}
+        )
         third = env.sync("tinh-csv", "tinh-api")
-        assert (third["tinh-csv"].counts["updated"], third["tinh-csv"].counts["unchanged"]) == (1, 19)
+        assert (third["tinh-csv"].counts["updated"], third["tinh-csv"].counts["unchanged"]) == (
+            1,
+            19,
+        )
         assert third["tinh-api"].counts["updated"] == 1
-        assert third["tinh-api"].counts["fetched"] < 15    # incremental: only what changed since
+        assert third["tinh-api"].counts["fetched"] < 15  # incremental: only what changed since
         writes = env.writes()
         changed = {"tinh-csv:NV-2023-005", "tinh-api:QL-2022-003"}
         assert {k for k, n in writes.items() if n == 2} == changed
@@ -112,7 +138,9 @@ def test_dry_run_shows_what_and_why_and_sends_nothing(tmp_path: Path, state_url:
         assert env.outbox() == []
 
 
-def test_a_record_the_national_side_rejects_is_quarantined_and_not_resent_unchanged(tmp_path: Path, state_url: str) -> None:
+def test_a_record_the_national_side_rejects_is_quarantined_and_not_resent_unchanged(
+    tmp_path: Path, state_url: str
+) -> None:
     with e2e_env(tmp_path, state_url) as env:
         env.sim.set_faults(reject_ids=frozenset({"tinh-csv:NV-2023-007"}))
         first = env.sync("tinh-csv")["tinh-csv"]

@@ -25,8 +25,16 @@ def test_migrations_create_exactly_the_models(state_url: str) -> None:
 def test_opening_twice_keeps_the_data(state_url: str) -> None:
     db = StateDB(state_url)
     with db.session() as s:
-        s.add(Run(run_uid="u1", source="a", trigger=Trigger.MANUAL, status=RunStatus.RUNNING,
-                  started_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), counts={}))
+        s.add(
+            Run(
+                run_uid="u1",
+                source="a",
+                trigger=Trigger.MANUAL,
+                status=RunStatus.RUNNING,
+                started_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+                counts={},
+            )
+        )
     db.dispose()
     again = StateDB(state_url)
     with again.session() as s:
@@ -48,15 +56,27 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
 def test_naive_datetimes_are_refused(tmp_path: Path) -> None:
     db = StateDB(f"sqlite:///{tmp_path / 's.sqlite'}")
     with pytest.raises(Exception, match="naive"), db.session() as s:
-        s.add(Run(run_uid="u", source="a", trigger=Trigger.MANUAL, status=RunStatus.RUNNING,
-                  started_at=datetime(2026, 1, 1), counts={}))  # noqa: DTZ001 - the point of the test
+        s.add(
+            Run(
+                run_uid="u",
+                source="a",
+                trigger=Trigger.MANUAL,
+                status=RunStatus.RUNNING,
+                started_at=datetime(2026, 1, 1),  # noqa: DTZ001 - the point of the test
+                counts={},
+            )
+        )
     db.dispose()
 
 
-@pytest.mark.parametrize("url, message", [
-    ("not a url", "not a valid SQLAlchemy URL"),
-    ("postgresql+psycopg://nobody@127.0.0.1:1/none", "cannot open the state database"),
-], ids=["garbage", "unreachable"])
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("not a url", "not a valid SQLAlchemy URL"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", "cannot open the state database"),
+    ],
+    ids=["garbage", "unreachable"],
+)
 def test_bad_state_urls_give_a_clear_error(url: str, message: str) -> None:
     with pytest.raises(StateError, match=message):
         StateDB(url)

@@ -21,7 +21,7 @@ def test_a_second_lease_on_the_same_source_is_refused_with_the_holder(state_url:
     db = StateDB(state_url)
     first = SourceLease(db, "tinh-csv")
     first.acquire()
-    with pytest.raises(SourceBusy, match="tinh-csv.*being synced by another run") as info:
+    with pytest.raises(SourceBusy, match=r"tinh-csv.*being synced by another run") as info:
         SourceLease(db, "tinh-csv").acquire()
     assert info.value.owner == first.owner
     # another source is independent
@@ -81,7 +81,10 @@ def test_the_heartbeat_keeps_the_lease_and_notices_losing_it(state_url: str) -> 
 
 def test_a_lease_held_by_another_process_is_refused(state_url: str) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys, time
             from sync.state.db import StateDB
             from sync.state.locks import SourceLease
@@ -90,7 +93,12 @@ def test_a_lease_held_by_another_process_is_refused(state_url: str) -> None:
             print("held", flush=True)
             sys.stdin.readline()
             lease.release()
-        """)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         db = StateDB(state_url)

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows matched by an UPDATE or DELETE (Session.execute types its result loosely)."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 class StateError(Exception):
@@ -83,13 +88,19 @@ def upgrade(engine: Engine) -> None:
             current = MigrationContext.configure(conn).get_current_revision()
             if current == head:
                 return
-            logger.info("migrating state database %s from %s to %s",
-                        engine.url.render_as_string(hide_password=True), current, head)
+            logger.info(
+                "migrating state database %s from %s to %s",
+                engine.url.render_as_string(hide_password=True),
+                current,
+                head,
+            )
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as exc:
-        raise StateError(f"cannot open the state database "
-                         f"{engine.url.render_as_string(hide_password=True)}: {exc.orig}") from exc
+        raise StateError(
+            f"cannot open the state database "
+            f"{engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+        ) from exc
 
 
 class StateDB:

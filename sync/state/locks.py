@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from sync.state.db import StateDB
+from sync.state.db import StateDB, rowcount
 from sync.state.models import SourceLock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -42,8 +42,15 @@ class SourceLease:
     """A lease with a heartbeat. A lease whose holder died expires after `ttl` seconds and is
     then taken over; `lost` turns true if the heartbeat finds that happened to us."""
 
-    def __init__(self, db: StateDB, source: str, *, ttl: float = 120.0, heartbeat: float = 15.0,
-                 owner: str | None = None):
+    def __init__(
+        self,
+        db: StateDB,
+        source: str,
+        *,
+        ttl: float = 120.0,
+        heartbeat: float = 15.0,
+        owner: str | None = None,
+    ):
         self.db = db
         self.source = source
         self.ttl = ttl
@@ -58,27 +65,43 @@ class SourceLease:
         expires = now + timedelta(seconds=self.ttl)
         try:
             with self.db.session() as s:
-                s.add(SourceLock(source=self.source, owner=self.owner, acquired_at=now,
-                                 heartbeat_at=now, expires_at=expires))
+                s.add(
+                    SourceLock(
+                        source=self.source,
+                        owner=self.owner,
+                        acquired_at=now,
+                        heartbeat_at=now,
+                        expires_at=expires,
+                    )
+                )
             return True
         except IntegrityError:
             pass
         with self.db.session() as s:
-            taken = s.execute(
-                update(SourceLock)
-                .where(SourceLock.source == self.source, SourceLock.expires_at < now)
-                .values(owner=self.owner, acquired_at=now, heartbeat_at=now, expires_at=expires)
-            ).rowcount
+            taken = rowcount(
+                s.execute(
+                    update(SourceLock)
+                    .where(SourceLock.source == self.source, SourceLock.expires_at < now)
+                    .values(owner=self.owner, acquired_at=now, heartbeat_at=now, expires_at=expires)
+                )
+            )
         if taken:
-            logger.warning("source %s: took over a lease left by a process that stopped", self.source)
+            logger.warning(
+                "source %s: took over a lease left by a process that stopped", self.source
+            )
         return bool(taken)
 
     def holder(self) -> SourceLock | None:
         with self.db.session() as s:
             return s.scalar(select(SourceLock).where(SourceLock.source == self.source))
 
-    def acquire(self, *, wait: float = 0.0, poll: float = 1.0,
-                on_wait: Callable[[SourceLock], None] | None = None) -> None:
+    def acquire(
+        self,
+        *,
+        wait: float = 0.0,
+        poll: float = 1.0,
+        on_wait: Callable[[SourceLock], None] | None = None,
+    ) -> None:
         """Take the lease, waiting up to `wait` seconds for the holder to finish."""
         deadline = time.monotonic() + wait
         announced = False
@@ -92,8 +115,7 @@ class SourceLease:
                 on_wait(holder)
                 announced = True
             time.sleep(min(poll, max(0.0, deadline - time.monotonic())))
-        self._thread = threading.Thread(target=self._beat, name=f"lease:{self.source}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._beat, name=f"lease:{self.source}", daemon=True)
         self._thread.start()
 
     def _beat(self) -> None:
@@ -101,11 +123,13 @@ class SourceLease:
             try:
                 now = utcnow()
                 with self.db.session() as s:
-                    kept = s.execute(
-                        update(SourceLock)
-                        .where(SourceLock.source == self.source, SourceLock.owner == self.owner)
-                        .values(heartbeat_at=now, expires_at=now + timedelta(seconds=self.ttl))
-                    ).rowcount
+                    kept = rowcount(
+                        s.execute(
+                            update(SourceLock)
+                            .where(SourceLock.source == self.source, SourceLock.owner == self.owner)
+                            .values(heartbeat_at=now, expires_at=now + timedelta(seconds=self.ttl))
+                        )
+                    )
                 if not kept:
                     logger.error("source %s: the lease was taken over by another run", self.source)
                     self.lost = True
@@ -118,8 +142,11 @@ class SourceLease:
         if self._thread is not None:
             self._thread.join(timeout=5)
         with self.db.session() as s:
-            s.execute(delete(SourceLock).where(SourceLock.source == self.source,
-                                               SourceLock.owner == self.owner))
+            s.execute(
+                delete(SourceLock).where(
+                    SourceLock.source == self.source, SourceLock.owner == self.owner
+                )
+            )
 
     def __enter__(self) -> SourceLease:
         return self

@@ -1,10 +1,10 @@
-"""The state database's tables: runs, per-record state and events, outbox, quarantine, cursors, locks."""
+"""The state tables: runs, per-record state and events, outbox, quarantine, cursors, locks."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
@@ -12,7 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out, whatever the backend keeps (SQLite keeps none)."""
+    """Aware datetimes in, aware UTC datetimes out, whatever the backend keeps (SQLite: none)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -39,11 +39,11 @@ def utcnow() -> datetime:
 
 class RunStatus(enum.Enum):
     RUNNING = "running"
-    SUCCEEDED = "succeeded"      # every record delivered or unchanged
-    PARTIAL = "partial"          # delivered, but some records quarantined or rejected
-    FAILED = "failed"            # the source or the national side failed; pending records stay in the outbox
+    SUCCEEDED = "succeeded"  # every record delivered or unchanged
+    PARTIAL = "partial"  # delivered, but some records quarantined or rejected
+    FAILED = "failed"  # the source or the national side failed; pending records stay in the outbox
     INTERRUPTED = "interrupted"  # stopped by a signal after finishing the batch in flight
-    CRASHED = "crashed"          # found still "running" after its process died
+    CRASHED = "crashed"  # found still "running" after its process died
 
 
 class Trigger(enum.Enum):
@@ -57,11 +57,11 @@ class Outcome(enum.Enum):
 
     CREATED = "created"
     UPDATED = "updated"
-    UNCHANGED = "unchanged"      # hash equal to the last delivered one: nothing sent
-    QUEUED = "queued"            # changed, waiting in the outbox (delivery failed or dry run)
-    INVALID = "invalid"          # failed mapping or validation: quarantined, not sent
-    REJECTED = "rejected"        # sent, refused by the national side: quarantined
-    FAILED = "failed"            # could not be delivered this run (stays in the outbox)
+    UNCHANGED = "unchanged"  # hash equal to the last delivered one: nothing sent
+    QUEUED = "queued"  # changed, waiting in the outbox (delivery failed or dry run)
+    INVALID = "invalid"  # failed mapping or validation: quarantined, not sent
+    REJECTED = "rejected"  # sent, refused by the national side: quarantined
+    FAILED = "failed"  # could not be delivered this run (stays in the outbox)
 
 
 class QuarantineReason(enum.Enum):
@@ -71,13 +71,21 @@ class QuarantineReason(enum.Enum):
 
 def _enum(e: type[enum.Enum]) -> Enum:
     # Stored as their values, as plain strings, so that logs read the same in SQL as in the CLI.
-    return Enum(e, values_callable=lambda x: [m.value for m in x], native_enum=False, length=20,
-                validate_strings=True)
+    return Enum(
+        e,
+        values_callable=lambda x: [m.value for m in x],
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+    )
 
 
 class Base(DeclarativeBase):
-    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime, dict[str, Any]: JSON,
-                                           list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 class Run(Base):

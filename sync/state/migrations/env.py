@@ -23,7 +23,9 @@ def _migrate(connection: Connection) -> None:
 
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
-    if connection is not None:  # handed over by sync.state.db.upgrade, inside its locked transaction
+    if (
+        connection is not None
+    ):  # handed over by sync.state.db.upgrade, inside its locked transaction
         _migrate(connection)
         return
     # the alembic command line, for developers writing a migration
