@@ -43,17 +43,21 @@ class SourceRecord:
 
     def where(self) -> str:
         """A short human description of the record's place in its source."""
-        o = self.origin
-        parts = [str(o[k]) for k in ("file", "url") if o.get(k)]
-        if o.get("sheet"):
-            parts.append(f"sheet {o['sheet']}")
-        if o.get("row"):
-            parts.append(f"row {o['row']}")
-        if o.get("page"):
-            parts.append(f"page {o['page']}")
-        if o.get("index") is not None and not o.get("row"):
-            parts.append(f"item {o['index']}")
-        return ", ".join(parts) or self.source
+        return describe_origin(self.origin) or self.source
+
+
+def describe_origin(origin: Mapping[str, Any]) -> str:
+    """Where a record was found: "nv.xlsx, sheet Danh mục, row 12", or a URL, page and item."""
+    parts = [str(origin[k]) for k in ("file", "url") if origin.get(k)]
+    if origin.get("sheet"):
+        parts.append(f"sheet {origin['sheet']}")
+    if origin.get("row"):
+        parts.append(f"row {origin['row']}")
+    if origin.get("page"):
+        parts.append(f"page {origin['page']}")
+    if origin.get("index") is not None and not origin.get("row"):
+        parts.append(f"item {origin['index']}")
+    return ", ".join(parts)
 
 
 class Connector(ABC):

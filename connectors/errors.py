@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class ConnectorError(Exception):
     """Base of every error a connector raises. `source` is the configured source name."""
@@ -39,3 +41,27 @@ class SourceDataError(ConnectorError):
     def __init__(self, source: str, message: str, *, where: str | None = None):
         super().__init__(source, f"{where}: {message}" if where else message)
         self.where = where
+
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")]+)")
+
+
+def network_reason(exc: BaseException) -> str:
+    """What went wrong on the network, in a few words ("Connection refused"), instead of the
+    three nested wrappers that requests and urllib3 put around it."""
+    deepest: BaseException = exc
+    for _ in range(10):
+        inner = getattr(deepest, "reason", None)
+        if not isinstance(inner, BaseException):
+            first = deepest.args[0] if deepest.args else None
+            inner = first if isinstance(first, BaseException) else deepest.__cause__
+        if not isinstance(inner, BaseException) or inner is deepest:
+            break
+        deepest = inner
+    text = str(deepest)
+    m = _ERRNO.search(text)
+    if m:
+        return m.group(1).strip()
+    if "timed out" in text.lower():
+        return "timed out"
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -8,13 +8,14 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from sync.config import Config
 
 from stisync import __version__
 from stisync.logsetup import add_file_log, setup_logging
-from stisync.output import Progress, as_csv, as_json, counts_text, table
+from stisync.output import Progress, as_csv, as_json, counts_text, localize, table
 
 logger = logging.getLogger("stisync")
 
@@ -222,7 +223,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         upcoming = scheduler.next_runs(config, db)
         rows = []
-        for r in source_status(db, list(config.sources)):
+        for r in localize(source_status(db, list(config.sources)), config.timezone):
             src = config.sources[r["source"]]
             nxt = upcoming.get(r["source"])
             rows.append(
@@ -241,7 +242,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                             in ("fetched", "created", "updated", "invalid", "rejected", "failed")
                         }
                     ),
-                    nxt.isoformat(timespec="seconds") if nxt else "-",
+                    localize(nxt, config.timezone) if nxt else "-",
                     r["pending"],
                     r["quarantined"],
                 )
@@ -275,12 +276,16 @@ def cmd_logs(args: argparse.Namespace) -> int:
     db = open_state(config)
     try:
         if args.run_id is not None:
-            detail = run_detail(db, args.run_id)
+            detail = localize(run_detail(db, args.run_id), config.timezone)
             if detail is None:
                 print(f"error: no run {args.run_id}", file=sys.stderr)
                 return 2
             return _print_run(detail, args.format)
-        rows = runs(db, source=args.source, since=args.since, status=args.status, limit=args.limit)
+        since = args.since.replace(tzinfo=ZoneInfo(config.timezone)) if args.since else None
+        rows = localize(
+            runs(db, source=args.source, since=since, status=args.status, limit=args.limit),
+            config.timezone,
+        )
         if args.format == "json":
             as_json(rows)
         elif args.format == "csv":
@@ -308,12 +313,12 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 
 def _problem_text(p: dict[str, Any]) -> str:
-    where = (
-        f" [{p['source_field']}{' / ' + p['column'] if p.get('column') else ''}]"
-        if p.get("source_field")
-        else ""
-    )
-    return f"{p.get('path', '')}: {p.get('code', '')}: {p.get('message_vi', '')}{where}"
+    message = str(p.get("message_vi", ""))
+    where = ""
+    field = p.get("source_field")
+    if field and str(field) not in message:  # mapping messages name their column already
+        where = f" [cột {field}{', ' + p['column'] if p.get('column') else ''}]"
+    return f"{p.get('path', '')}: {p.get('code', '')}: {message}{where}"
 
 
 def _print_run(detail: dict[str, Any], fmt: str) -> int:
@@ -357,7 +362,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     config = _config(args)
     db = open_state(config)
     try:
-        items = quarantine(db, source=args.source)
+        items = localize(quarantine(db, source=args.source), config.timezone)
     finally:
         db.dispose()
     if args.format == "json":

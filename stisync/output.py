@@ -8,7 +8,21 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+
+def localize(data: Any, tz: str) -> Any:
+    """Every datetime in `data` as ISO 8601 text in time zone `tz` (the province's clock)."""
+    zone = ZoneInfo(tz)
+    if isinstance(data, datetime):
+        return data.astimezone(zone).isoformat(timespec="seconds")
+    if isinstance(data, dict):
+        return {k: localize(v, tz) for k, v in data.items()}
+    if isinstance(data, list):
+        return [localize(v, tz) for v in data]
+    return data
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO = sys.stdout) -> None:

@@ -46,12 +46,10 @@ class Schedule:
 
     cron: str | None = None
     interval: timedelta | None = None
+    text: str = ""
 
     def describe(self) -> str:
-        if self.cron:
-            return f"cron {self.cron}"
-        assert self.interval is not None
-        return f"every {self.interval}"
+        return f"cron {self.cron}" if self.cron else self.text
 
 
 @dataclass(frozen=True)
@@ -340,7 +338,8 @@ class _Parser:
             amount = int(m.group(1))
             if amount <= 0:
                 raise self.fail(key, "the interval must be positive")
-            return Schedule(interval=timedelta(**{_UNITS[m.group(2).lower()]: amount}))
+            interval = timedelta(**{_UNITS[m.group(2).lower()]: amount})
+            return Schedule(interval=interval, text=f"every {amount}{m.group(2).lower()}")
         from apscheduler.triggers.cron import CronTrigger
 
         try:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from connectors.base import describe_origin
 from sync.config import NationalConfig
 from sync.context import RunContext
 from sync.national import (
@@ -103,9 +104,7 @@ def _apply(
             if row is None:  # delivered by someone else meanwhile; nothing to record twice
                 continue
             outcome = _OUTCOME[res.status]
-            where = None
-            if item.origin:
-                where = ", ".join(f"{k} {v}" for k, v in item.origin.items() if k != "columns")
+            where = describe_origin(item.origin) if item.origin else None
             problems = None
             q = s.get(QuarantineItem, (ctx.source, item.local_id))
             if res.status is WriteStatus.REJECTED:

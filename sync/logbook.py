@@ -18,8 +18,9 @@ from sync.state.models import (
 )
 
 
-def _iso(dt: datetime | None) -> str | None:
-    return dt.isoformat(timespec="seconds") if dt else None
+def _iso(dt: datetime | None) -> datetime | None:
+    # Kept as aware datetimes: the CLI shows them in the configured time zone.
+    return dt
 
 
 def run_row(run: Run) -> dict[str, Any]:

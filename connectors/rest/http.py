@@ -24,6 +24,7 @@ from connectors.errors import (
     SourceConfigError,
     SourceDataError,
     SourceUnavailable,
+    network_reason,
 )
 from connectors.rest.paths import DottedPath
 
@@ -170,8 +171,10 @@ def get(session: requests.Session, url: str, *, source: str, page: int, policy: 
         return response
 
     def log_retry(state: RetryCallState) -> None:
+        exc = _exception(state)
+        reason = network_reason(exc) if isinstance(exc, requests.RequestException) else exc
         logger.warning("%s: page %s attempt %s failed (%s); retrying in %.1f s", source, page,
-                       state.attempt_number, _exception(state), state.upcoming_sleep)
+                       state.attempt_number, reason, state.upcoming_sleep)
 
     try:
         return policy.copy(before_sleep=log_retry)(attempt)
@@ -186,7 +189,9 @@ def get(session: requests.Session, url: str, *, source: str, page: int, policy: 
             source, f"{url} did not answer within {timeout:g} s ({_tries(attempts)})"
         ) from exc
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-        raise SourceUnavailable(source, f"cannot reach {url} ({_tries(attempts)}): {exc}") from exc
+        raise SourceUnavailable(
+            source, f"cannot reach {url} ({_tries(attempts)}): {network_reason(exc)}"
+        ) from exc
     except requests.RequestException as exc:
         raise SourceConfigError(source, "url", f"cannot be requested: {url}: {exc}") from exc
 

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 import tenacity
 
+from connectors.errors import network_reason
 from sync.national.errors import (
     AuthFailed,
     NationalError,
@@ -128,7 +129,7 @@ def classify(response: requests.Response | None, exc: Exception | None, *, url: 
                             requests.exceptions.ChunkedEncodingError,
                             requests.exceptions.ContentDecodingError)):
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-            return TransientError(f"national API {what}: {kind}: {exc}", **where)
+            return TransientError(f"national API {what}: {kind}: {network_reason(exc)}", **where)
         return PermanentError(f"national API {what}: request could not be sent: {exc}", **where)
     status = response.status_code
     where["status"] = status
