@@ -45,7 +45,10 @@ class BackgroundServer:
                     channel.handle_close()
             ws.close()
 
-        ws.trigger.pull_trigger(close_all)
+        try:
+            ws.trigger.pull_trigger(close_all)
+        except OSError:  # the serving loop is already gone; nothing races us now
+            close_all()
         self.thread.join(timeout=5)
 
     def __enter__(self) -> BackgroundServer:

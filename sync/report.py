@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from stisync import __version__
 from sync.national import NationalClient, NationalError
@@ -82,11 +82,19 @@ def queue_report(db: StateDB, run: Run) -> None:
         s.merge(PendingReport(run_id=run.id, report=report, attempts=0))
 
 
-def send_pending(db: StateDB, client: NationalClient) -> int:
-    """Send every report not yet acknowledged (this run's and earlier failed ones)."""
+def send_pending(db: StateDB, client: NationalClient, source: str) -> int:
+    """Send the source's reports not yet acknowledged (this run's and earlier failed ones).
+    Per source, because the source's lease keeps two senders of one report apart."""
     sent = 0
     with db.session() as s:
-        pending = list(s.scalars(select(PendingReport).order_by(PendingReport.run_id)))
+        pending = list(
+            s.scalars(
+                select(PendingReport)
+                .join(Run, Run.id == PendingReport.run_id)
+                .where(Run.source == source)
+                .order_by(PendingReport.run_id)
+            )
+        )
     for p in pending:
         try:
             report_id = client.send_report(p.report)
@@ -101,9 +109,7 @@ def send_pending(db: StateDB, client: NationalClient) -> int:
                     row.last_error = str(exc)[:2000]
             break
         with db.session() as s:
-            row = s.get(PendingReport, p.run_id)
-            if row is not None:
-                s.delete(row)
+            s.execute(delete(PendingReport).where(PendingReport.run_id == p.run_id))
             run = s.get(Run, p.run_id)
             if run is not None:
                 run.report_id = report_id

@@ -280,7 +280,7 @@ def _report(config: Config, db: StateDB, run: Run, *, send: bool) -> None:
         if send:
             client = make_client(config.national, config.province, policy=REPORT_POLICY)
             try:
-                send_pending(db, client)
+                send_pending(db, client, run.source)
             finally:
                 client.close()
     except Exception:  # the report must never turn a finished run into a crash
