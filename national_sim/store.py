@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, Text, UniqueConstraint, delete, func, select
+from sqlalchemy import Index, String, Text, UniqueConstraint, delete, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -50,7 +50,9 @@ class TaskRow(Base):
     """One (province, local_id), kept after a DELETE so its national_id is never reused."""
 
     __tablename__ = "task"
-    __table_args__ = (UniqueConstraint("province", "local_id"),)
+    # The sequence index makes "next national_id" a lookup, not a scan per created record.
+    __table_args__ = (UniqueConstraint("province", "local_id"),
+                      Index("ix_task_province_sequence", "province", "sequence"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     province: Mapped[str] = mapped_column(String(2))
@@ -142,37 +144,48 @@ class Store:
     def write(self, province: str, local_id: str, record: dict[str, Any], content_hash: str,
               now: datetime) -> WriteOutcome:
         """Create or replace one record; the revision moves only when the hash does."""
+        return self.write_many(province, [(local_id, record, content_hash)], now)[0]
+
+    def write_many(self, province: str, items: list[tuple[str, dict[str, Any], str]],
+                   now: datetime) -> list[WriteOutcome]:
+        """Create or replace valid records of one batch, in one transaction."""
         with self._session() as s:
-            row = s.scalar(select(TaskRow).where(TaskRow.province == province,
-                                                 TaskRow.local_id == local_id))
-            if row is None:
-                seq = (s.scalar(select(func.max(TaskRow.sequence))
-                                .where(TaskRow.province == province)) or 0) + 1
-                row = TaskRow(province=province, local_id=local_id, sequence=seq,
-                              national_id=f"VN-{province}-{seq}", revision=1,
-                              content_hash=content_hash, record_json=_dumps(record),
-                              created_at=now, updated_at=now, deleted_at=None,
-                              creates=1, updates=0, unchanged_writes=0)
-                s.add(row)
-                status = WriteStatus.CREATED
-            elif row.deleted_at is not None:
-                # a withdrawn record sent again comes back under its old national_id
-                row.deleted_at = None
-                row.revision += 1
-                row.creates += 1
-                status = WriteStatus.CREATED
-            elif row.content_hash == content_hash:
-                row.unchanged_writes += 1
-                status = WriteStatus.UNCHANGED
-            else:
-                row.revision += 1
-                row.updates += 1
-                status = WriteStatus.UPDATED
-            if status is not WriteStatus.UNCHANGED:
-                row.content_hash = content_hash
-                row.record_json = _dumps(record)
-                row.updated_at = now
-            return WriteOutcome(status, row.national_id, row.revision, row.content_hash)
+            return [self._write(s, province, local_id, record, content_hash=content_hash, now=now)
+                    for local_id, record, content_hash in items]
+
+    def _write(self, s: Session, province: str, local_id: str, record: dict[str, Any], *,
+               content_hash: str, now: datetime) -> WriteOutcome:
+        row = s.scalar(select(TaskRow).where(TaskRow.province == province,
+                                             TaskRow.local_id == local_id))
+        if row is None:
+            seq = (s.scalar(select(func.max(TaskRow.sequence))
+                            .where(TaskRow.province == province)) or 0) + 1
+            row = TaskRow(province=province, local_id=local_id, sequence=seq,
+                          national_id=f"VN-{province}-{seq}", revision=1,
+                          content_hash=content_hash, record_json=_dumps(record),
+                          created_at=now, updated_at=now, deleted_at=None,
+                          creates=1, updates=0, unchanged_writes=0)
+            s.add(row)
+            s.flush()  # the next created record's sequence must see this one
+            status = WriteStatus.CREATED
+        elif row.deleted_at is not None:
+            # a withdrawn record sent again comes back under its old national_id
+            row.deleted_at = None
+            row.revision += 1
+            row.creates += 1
+            status = WriteStatus.CREATED
+        elif row.content_hash == content_hash:
+            row.unchanged_writes += 1
+            status = WriteStatus.UNCHANGED
+        else:
+            row.revision += 1
+            row.updates += 1
+            status = WriteStatus.UPDATED
+        if status is not WriteStatus.UNCHANGED:
+            row.content_hash = content_hash
+            row.record_json = _dumps(record)
+            row.updated_at = now
+        return WriteOutcome(status, row.national_id, row.revision, row.content_hash)
 
     def identity(self, province: str, local_id: str) -> tuple[str, int] | None:
         """(national_id, revision) of a live record, for the answer to a rejected write."""

@@ -45,59 +45,131 @@ def _error(field: str, code: str, vi: str, en: str) -> dict[str, str]:
 
 def _checks(st: SimState, record: Any, path_local_id: str | None) -> list[dict[str, str]]:
     if not isinstance(record, dict):
-        return [_error("", "bad_type", "Hồ sơ phải là một đối tượng JSON.",
-                       f"A task record must be a JSON object, not {type(record).__name__}.")]
+        return [
+            _error(
+                "",
+                "bad_type",
+                "Hồ sơ phải là một đối tượng JSON.",
+                f"A task record must be a JSON object, not {type(record).__name__}.",
+            )
+        ]
     errors: list[dict[str, str]] = []
     local_id = record.get("local_id")
     if path_local_id is not None and "local_id" in record and local_id != path_local_id:
-        errors.append(_error("local_id", "mismatch",
-                             f"Mã hồ sơ {local_id!r} khác mã trên đường dẫn {path_local_id!r}.",
-                             f"local_id {local_id!r} differs from the path's {path_local_id!r}."))
-    errors += [{"field": p.path, "code": p.code, "message": f"{p.message_vi} / {p.message_en}"}
-               for p in validate(record)]
+        errors.append(
+            _error(
+                "local_id",
+                "mismatch",
+                f"Mã hồ sơ {local_id!r} khác mã trên đường dẫn {path_local_id!r}.",
+                f"local_id {local_id!r} differs from the path's {path_local_id!r}.",
+            )
+        )
+    errors += [
+        {"field": p.path, "code": p.code, "message": f"{p.message_vi} / {p.message_en}"}
+        for p in validate(record)
+    ]
     if st.faults.rejects(local_id):
-        errors.append(_error("local_id", "rejected",
-                             "Hệ thống quốc gia từ chối hồ sơ này (lỗi mô phỏng).",
-                             "The national system refused this record (simulated reject_ids)."))
+        errors.append(
+            _error(
+                "local_id",
+                "rejected",
+                "Hệ thống quốc gia từ chối hồ sơ này (lỗi mô phỏng).",
+                "The national system refused this record (simulated reject_ids).",
+            )
+        )
     return errors
 
 
-def _write(st: SimState, province: str, record: Any, path_local_id: str | None = None
-           ) -> dict[str, Any]:
-    """One write result as api.md shapes it; valid records are stored."""
+def _write(
+    st: SimState, province: str, record: Any, path_local_id: str | None = None
+) -> dict[str, Any]:
+    """One write result as api.md shapes it; a valid record is stored."""
+    return _write_all(st, province, [record], path_local_id)[0]
+
+
+def _write_all(
+    st: SimState, province: str, records: list[Any], path_local_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Results in the order sent; the valid records are stored together, in one transaction."""
+    results: list[dict[str, Any] | None] = []
+    valid: list[tuple[int, str, dict[str, Any], str]] = []
+    for record in records:
+        checked = _checked(st, province, record, path_local_id)
+        if isinstance(checked, dict):
+            results.append(checked)
+        else:
+            valid.append((len(results), *checked))
+            results.append(None)
+    outcomes = st.store.write_many(province, [v[1:] for v in valid], st.now())
+    for (index, local_id, _record, _digest), outcome in zip(valid, outcomes, strict=True):
+        results[index] = {
+            "local_id": local_id,
+            "status": outcome.status.value,
+            "national_id": outcome.national_id,
+            "revision": outcome.revision,
+            "content_hash": outcome.content_hash,
+            "errors": [],
+        }
+    return [r for r in results if r is not None]
+
+
+def _checked(
+    st: SimState, province: str, record: Any, path_local_id: str | None
+) -> dict[str, Any] | tuple[str, dict[str, Any], str]:
+    """The rejection result of an invalid record, or (local_id, record, hash) of a valid one."""
     local_id = record.get("local_id") if isinstance(record, dict) else None
     local_id = local_id if isinstance(local_id, str) else path_local_id
     errors = _checks(st, record, path_local_id)
     if not errors and local_id is None:
-        errors = [_error("local_id", "required", "Thiếu mã hồ sơ nội bộ (local_id).",
-                         "The record's local_id is missing.")]
+        errors = [
+            _error(
+                "local_id",
+                "required",
+                "Thiếu mã hồ sơ nội bộ (local_id).",
+                "The record's local_id is missing.",
+            )
+        ]
     digest = None
     if not errors:
         try:
             digest = content_hash(record)
         except ValueError as exc:
-            errors = [_error("", "bad_format", "Hồ sơ không chuẩn hoá được theo RFC 8785.",
-                             f"The record cannot be canonicalised (RFC 8785): {exc}.")]
+            errors = [
+                _error(
+                    "",
+                    "bad_format",
+                    "Hồ sơ không chuẩn hoá được theo RFC 8785.",
+                    f"The record cannot be canonicalised (RFC 8785): {exc}.",
+                )
+            ]
     if errors or digest is None or local_id is None:
         known = st.store.identity(province, local_id) if local_id else None
-        logger.info("rejected %s/%s: %s", province, local_id,
-                    ", ".join(f"{e['field']}:{e['code']}" for e in errors))
-        return {"local_id": local_id, "status": WriteStatus.REJECTED.value,
-                "national_id": known[0] if known else None,
-                "revision": known[1] if known else None, "content_hash": None,
-                "errors": errors}
-    outcome = st.store.write(province, local_id, record, digest, st.now())
-    return {"local_id": local_id, "status": outcome.status.value,
-            "national_id": outcome.national_id, "revision": outcome.revision,
-            "content_hash": outcome.content_hash, "errors": []}
+        logger.info(
+            "rejected %s/%s: %s",
+            province,
+            local_id,
+            ", ".join(f"{e['field']}:{e['code']}" for e in errors),
+        )
+        return {
+            "local_id": local_id,
+            "status": WriteStatus.REJECTED.value,
+            "national_id": known[0] if known else None,
+            "revision": known[1] if known else None,
+            "content_hash": None,
+            "errors": errors,
+        }
+    return local_id, record, digest
 
 
 def _maybe_drop(st: SimState, results: list[dict[str, Any]]) -> None:
     """The store_then_drop fault: the write is committed, but the client never hears so."""
     if any(r["status"] != WriteStatus.REJECTED.value for r in results) and st.faults.take_drop():
         st.stats.dropped()
-        raise ApiError(500, "connection_lost",
-                       "the write was stored but the answer was lost (simulated store_then_drop)")
+        raise ApiError(
+            500,
+            "connection_lost",
+            "the write was stored but the answer was lost (simulated store_then_drop)",
+        )
 
 
 @bp.put("/tasks/<local_id:local_id>")
@@ -118,13 +190,19 @@ def put_batch(province: str) -> Response:
     # api.md leaves the envelope open: accept a bare array or {"records": [...]}
     records = body.get("records") if isinstance(body, dict) else body
     if not isinstance(records, list):
-        raise ApiError(400, "bad_request",
-                       f"POST {request.path}: the body must be a JSON array of records "
-                       'or {"records": [...]}')
+        raise ApiError(
+            400,
+            "bad_request",
+            f"POST {request.path}: the body must be a JSON array of records "
+            'or {"records": [...]}',
+        )
     if len(records) > MAX_BATCH:
-        raise ApiError(413, "too_many_records",
-                       f"a batch holds at most {MAX_BATCH} records; this one has {len(records)}")
-    results = [_write(st, province, r) for r in records]
+        raise ApiError(
+            413,
+            "too_many_records",
+            f"a batch holds at most {MAX_BATCH} records; this one has {len(records)}",
+        )
+    results = _write_all(st, province, records)
     _maybe_drop(st, results)
     return jsonify({"results": results})
 
@@ -161,9 +239,17 @@ def list_tasks(province: str) -> Response:
     # one extra row says whether another page follows, without a second query
     rows = st.store.page(province, after, size + 1)
     page = rows[:size]
-    body: dict[str, Any] = {"items": [
-        {"local_id": t.local_id, "revision": t.revision, "content_hash": t.content_hash,
-         "updated_at": t.updated_at.isoformat()} for t in page]}
+    body: dict[str, Any] = {
+        "items": [
+            {
+                "local_id": t.local_id,
+                "revision": t.revision,
+                "content_hash": t.content_hash,
+                "updated_at": t.updated_at.isoformat(),
+            }
+            for t in page
+        ]
+    }
     if len(rows) > size:
         body["next_page_token"] = _encode_token(province, page[-1].local_id)
     return jsonify(body)
@@ -177,8 +263,11 @@ def _page_size(raw: str | None) -> int:
     except ValueError:
         size = 0
     if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ApiError(400, "bad_request",
-                       f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}, not {raw!r}")
+        raise ApiError(
+            400,
+            "bad_request",
+            f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}, not {raw!r}",
+        )
     return size
 
 
@@ -194,8 +283,12 @@ def _decode_token(province: str, token: str | None) -> str | None:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (binascii.Error, ValueError):
         data = None
-    if not (isinstance(data, dict) and data.get("p") == province
-            and isinstance(data.get("a"), str)):
-        raise ApiError(400, "invalid_page_token",
-                       f"page_token {token!r} was not issued for province {province}'s list")
+    if not (
+        isinstance(data, dict) and data.get("p") == province and isinstance(data.get("a"), str)
+    ):
+        raise ApiError(
+            400,
+            "invalid_page_token",
+            f"page_token {token!r} was not issued for province {province}'s list",
+        )
     return str(data["a"])

@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sync.state.db import StateDB
 
@@ -33,6 +34,7 @@ class RunContext:
     db: StateDB
     source: str
     run_id: int | None  # None in a dry run: nothing is written
+    started_at: datetime | None = None  # set for a real run: duplicates are found by it
     stop: threading.Event = field(default_factory=threading.Event)
     counts: Counter[str] = field(default_factory=Counter)
     progress: ProgressFn | None = None

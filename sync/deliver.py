@@ -97,16 +97,39 @@ def _apply(
 ) -> None:
     assert ctx.run_id is not None
     now = utcnow()
+    keys = [i.local_id for i in items]
     with ctx.db.session() as s:
+        # One query per table for the whole batch: a get() per record made delivery of a
+        # 200-record batch cost as much as the national call itself.
+        rows = {
+            o.id: o
+            for o in s.scalars(select(OutboxItem).where(OutboxItem.id.in_([i.id for i in items])))
+        }
+        held = {
+            q.record_key: q
+            for q in s.scalars(
+                select(QuarantineItem).where(
+                    QuarantineItem.source == ctx.source, QuarantineItem.record_key.in_(keys)
+                )
+            )
+        }
+        states = {
+            r.local_id: r
+            for r in s.scalars(
+                select(RecordState).where(
+                    RecordState.source == ctx.source, RecordState.local_id.in_(keys)
+                )
+            )
+        }
         for item in items:
             res = results[item.local_id]
-            row = s.get(OutboxItem, item.id)
+            row = rows.get(item.id)
             if row is None:  # delivered by someone else meanwhile; nothing to record twice
                 continue
             outcome = _OUTCOME[res.status]
             where = describe_origin(item.origin) if item.origin else None
             problems = None
-            q = s.get(QuarantineItem, (ctx.source, item.local_id))
+            q = held.get(item.local_id)
             if res.status is WriteStatus.REJECTED:
                 problems = _rejection_rows(res)
                 ctx.counts["rejected"] += 1
@@ -137,7 +160,7 @@ def _apply(
                 ctx.counts[outcome.value] += 1
                 if q is not None:
                     s.delete(q)
-                state = s.get(RecordState, (ctx.source, item.local_id))
+                state = states.get(item.local_id)
                 if state is None:
                     state = RecordState(
                         source=ctx.source,

@@ -131,7 +131,7 @@ def extract(
 ) -> ExtractResult:
     """Read the source and queue what changed; returns the cursor reached."""
     result = ExtractResult()
-    seen: set[str] = set()
+    seen: set[str] = set()  # ids met in a dry run (a real run asks the state database)
     cursor = since
     stream = connector.records(since)
     try:
@@ -145,7 +145,7 @@ def extract(
                 _plan_chunk(ctx, checked, seen, result)
             else:
                 with ctx.db.session() as s:
-                    _store_chunk(s, ctx, checked, seen)
+                    _store_chunk(s, ctx, checked)
             ctx.tick("read")
         if ctx.stop.is_set():
             result.complete = False
@@ -175,8 +175,10 @@ def load_cursor(ctx: RunContext) -> datetime | None:
         return row.cursor if row else None
 
 
-def _duplicate(c: Checked, seen: set[str]) -> Checked:
-    if c.local_id is None or c.local_id not in seen:
+def _duplicate(c: Checked, seen: set[str], earlier: bool = False) -> Checked:
+    """`c`, or a duplicate_id problem when its id was met before in this run: in `seen`, or
+    `earlier` (found in a previous chunk, as the state database remembers)."""
+    if c.local_id is None or not (earlier or c.local_id in seen):
         if c.local_id:
             seen.add(c.local_id)
         return c
@@ -219,11 +221,20 @@ def _lookup(
     return states, pending, held
 
 
-def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked], seen: set[str]) -> None:
-    assert ctx.run_id is not None
+def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
+    assert ctx.run_id is not None and ctx.started_at is not None
     now = utcnow()
-    checked = [_duplicate(c, seen) for c in checked]
-    states, pending, held = _lookup(s, ctx, [c.key for c in checked])
+    places = [f"@{c.source_record.where()}" for c in checked]
+    states, pending, held = _lookup(s, ctx, [c.key for c in checked] + places)
+    # A record seen in an earlier chunk of this run has last_seen_at within the run: that
+    # finds duplicates without keeping every id of a 100,000-record source in memory.
+    chunk: set[str] = set()
+    checked = [
+        _duplicate(
+            c, chunk, c.local_id in states and states[c.local_id].last_seen_at >= ctx.started_at
+        )
+        for c in checked
+    ]
     for c in checked:
         rec = c.source_record
         if c.problems:

@@ -191,7 +191,14 @@ def _run(
     lease: SourceLease,
 ) -> RunResult:
     run = _start_run(db, src.name, trigger, full, scheduled_for)
-    ctx = RunContext(db=db, source=src.name, run_id=run.id, stop=stop, progress=progress)
+    ctx = RunContext(
+        db=db,
+        source=src.name,
+        run_id=run.id,
+        started_at=run.started_at,
+        stop=stop,
+        progress=progress,
+    )
     logger.info(
         "run %s: syncing source %s (%s%s)",
         run.id,

@@ -145,7 +145,11 @@ def test_a_province_refusal_during_the_fallback_stops_delivery_instead_of_quaran
     db.dispose()
 
 
-def test_duplicate_and_missing_ids_are_held_back_by_place(tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk", [500, 1], ids=["same-chunk", "later-chunk"])
+def test_duplicate_and_missing_ids_are_held_back_by_place(
+    tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sync.extract.CHUNK", chunk)
     db = StateDB(f"sqlite:///{tmp_path / 's.sqlite'}")
     tasks = make_tasks("NV", 2, seed=5)
     rows = [
@@ -170,7 +174,7 @@ def test_duplicate_and_missing_ids_are_held_back_by_place(tmp_path: Path) -> Non
     from sync.extract import extract
 
     run_id = _outbox(db, 0)
-    ctx = RunContext(db=db, source="t", run_id=run_id)
+    ctx = RunContext(db=db, source="t", run_id=run_id, started_at=utcnow())
     extract(ctx, Rows(), MAPPING, None)  # type: ignore[arg-type]
     assert (ctx.counts["queued"], ctx.counts["invalid"]) == (2, 2)
     with db.session() as s:

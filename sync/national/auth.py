@@ -27,8 +27,9 @@ class TokenAuth(Protocol):
         """Whether `invalidate()` then `bearer()` can yield a different token."""
         ...
 
-    def bearer(self, session: requests.Session, *, timeout: Timeout,
-               headers: Mapping[str, str]) -> str: ...
+    def bearer(
+        self, session: requests.Session, *, timeout: Timeout, headers: Mapping[str, str]
+    ) -> str: ...
 
     def invalidate(self) -> None: ...
 
@@ -51,8 +52,9 @@ class StaticToken:
     def __init__(self, token: str) -> None:
         self._token = _check_token(token, "the national API token")
 
-    def bearer(self, session: requests.Session, *, timeout: Timeout,
-               headers: Mapping[str, str]) -> str:
+    def bearer(
+        self, session: requests.Session, *, timeout: Timeout, headers: Mapping[str, str]
+    ) -> str:
         return self._token
 
     def invalidate(self) -> None:
@@ -68,9 +70,16 @@ class ClientCredentials:
 
     renewable = True
 
-    def __init__(self, token_url: str, client_id: str, client_secret: str, *,
-                 scope: str | None = None, leeway: float = 60,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        scope: str | None = None,
+        leeway: float = 60,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if not re.match(r"^https?://", token_url or ""):
             raise ValueError(f"token_url must be an http(s) URL, not {token_url!r}")
         if not isinstance(client_id, str) or not client_id.strip():
@@ -92,11 +101,13 @@ class ClientCredentials:
     def __repr__(self) -> str:
         return f"ClientCredentials({self.token_url!r}, {self.client_id!r}, <hidden>)"
 
-    def bearer(self, session: requests.Session, *, timeout: Timeout,
-               headers: Mapping[str, str]) -> str:
+    def bearer(
+        self, session: requests.Session, *, timeout: Timeout, headers: Mapping[str, str]
+    ) -> str:
         with self._lock:
             if self._token is not None and (
-                    self._expires_at is None or self._clock() < self._expires_at):
+                self._expires_at is None or self._clock() < self._expires_at
+            ):
                 return self._token
             self._token, self._expires_at = self._fetch(session, timeout, headers)
             return self._token
@@ -105,27 +116,37 @@ class ClientCredentials:
         with self._lock:
             self._token = self._expires_at = None
 
-    def _fetch(self, session: requests.Session, timeout: Timeout,
-               headers: Mapping[str, str]) -> tuple[str, float | None]:
-        form = {"grant_type": "client_credentials", "client_id": self.client_id,
-                "client_secret": self._secret}
+    def _fetch(
+        self, session: requests.Session, timeout: Timeout, headers: Mapping[str, str]
+    ) -> tuple[str, float | None]:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": self.client_id,
+            "client_secret": self._secret,
+        }
         if self.scope:
             form["scope"] = self.scope
         url = self.token_url
         what = describe("POST", url)
         try:
-            response = session.post(url, data=form, timeout=timeout,
-                                    headers={**headers, "Accept": "application/json"})
+            response = session.post(
+                url, data=form, timeout=timeout, headers={**headers, "Accept": "application/json"}
+            )
         except requests.RequestException as exc:
             raise _must(classify(None, exc, url=url, method="POST")) from exc
         status = response.status_code
         if 400 <= status < 500 and status != 429:
             code, message, _ = error_body(response)
             detail = ": ".join(p for p in (code, message) if p) or response.reason or "no detail"
-            raise AuthFailed(f"national API token endpoint {what}: {status} {detail}: check "
-                             f"client_id {self.client_id!r}, its secret and token_url",
-                             status=status, code=code, message=message or detail, url=url,
-                             method="POST")
+            raise AuthFailed(
+                f"national API token endpoint {what}: {status} {detail}: check "
+                f"client_id {self.client_id!r}, its secret and token_url",
+                status=status,
+                code=code,
+                message=message or detail,
+                url=url,
+                method="POST",
+            )
         error = classify(response, None, url=url, method="POST")
         if error is not None:
             raise error
@@ -137,8 +158,9 @@ class ClientCredentials:
 
     def _read(self, data: object, what: str, url: str) -> tuple[str, float | None]:
         def broken(why: str) -> NationalError:
-            return NationalError(f"national API token endpoint {what}: {why}", status=200, url=url,
-                                 method="POST")
+            return NationalError(
+                f"national API token endpoint {what}: {why}", status=200, url=url, method="POST"
+            )
 
         if not isinstance(data, dict):
             raise broken("the answer is not a JSON object")
@@ -156,8 +178,11 @@ class ClientCredentials:
         if expires_in is None:  # RFC 6749 makes it optional: keep the token until a 401
             logger.debug("national API token fetched, no expiry given")
             return token, None
-        if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)) \
-                or expires_in <= 0:
+        if (
+            isinstance(expires_in, bool)
+            or not isinstance(expires_in, (int, float))
+            or expires_in <= 0
+        ):
             raise broken(f"expires_in is {expires_in!r}, not a positive number of seconds")
         # A short-lived token would otherwise be renewed on every call.
         lifetime = expires_in - min(self.leeway, expires_in / 2)

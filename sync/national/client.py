@@ -24,7 +24,7 @@ T = TypeVar("T")
 
 JSON_TYPE = "application/json; charset=utf-8"
 MAX_BATCH_RECORDS = 200
-MAX_BATCH_BYTES = 10_000_000   # "10 MB" in the contract; the decimal reading is the safe one
+MAX_BATCH_BYTES = 10_000_000  # "10 MB" in the contract; the decimal reading is the safe one
 MAX_PAGE_SIZE = 1000
 _BATCH_REFUSED = frozenset({400, 413, 422})
 
@@ -52,8 +52,9 @@ def _bad_json_path(value: Any, path: str = "") -> str | None:
 
 def _json_bytes(value: Any, what: str) -> bytes:
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False,
-                          separators=(",", ":")).encode("utf-8")
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode(
+            "utf-8"
+        )
     except (TypeError, ValueError) as exc:
         field = _bad_json_path(value)
         where = f"field {field}" if field else "the record"
@@ -71,22 +72,30 @@ class NationalClient:
     `policy` when the fault is transient; all writes are keyed by `local_id`, so repeating one
     after a cut connection stores it once."""
 
-    def __init__(self, base_url: str, province: str,
-                 auth: TokenAuth, *,
-                 headers: Mapping[str, str] | None = None,
-                 timeout: Timeout = (5.0, 30.0), policy: RetryPolicy | None = None,
-                 session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic,
-                 user_agent: str = "stisync/0.1.0") -> None:
+    def __init__(
+        self,
+        base_url: str,
+        province: str,
+        auth: TokenAuth,
+        *,
+        headers: Mapping[str, str] | None = None,
+        timeout: Timeout = (5.0, 30.0),
+        policy: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        user_agent: str = "stisync/0.1.0",
+    ) -> None:
         if not re.match(r"^https?://[^/]", base_url or ""):
             raise ValueError(f"national API base_url must be an http(s) URL, not {base_url!r}")
         if not isinstance(province, str) or not re.fullmatch(r"[0-9]{2}", province):
             raise ValueError(f"province must be a 2-digit province code, not {province!r}")
         extra = dict(headers or {})
         if any(k.lower() == "authorization" for k in extra):
-            raise ValueError("headers: Authorization is set from the national API credentials; "
-                             "put a gateway key under another header name")
+            raise ValueError(
+                "headers: Authorization is set from the national API credentials; "
+                "put a gateway key under another header name"
+            )
         self.base_url = base_url.rstrip("/")
         self.province = province
         self.auth = auth
@@ -124,17 +133,25 @@ class NationalClient:
         def parse(response: requests.Response) -> WriteResult:
             if response.status_code == 422:
                 code, message, fields = error_body(response)
-                return WriteResult.rejected(local_id, fields or (
-                    {"field": "", "code": code or "rejected", "message": message or ""},))
-            result = WriteResult.from_json(self._json(response, "PUT"),
-                                           where=describe("PUT", response.url), url=response.url)
+                return WriteResult.rejected(
+                    local_id,
+                    fields
+                    or ({"field": "", "code": code or "rejected", "message": message or ""},),
+                )
+            result = WriteResult.from_json(
+                self._json(response, "PUT"), where=describe("PUT", response.url), url=response.url
+            )
             if result.local_id != local_id:
-                raise NationalError(f"national API {describe('PUT', response.url)}: answered for "
-                                    f"{result.local_id!r}", url=response.url)
+                raise NationalError(
+                    f"national API {describe('PUT', response.url)}: answered for "
+                    f"{result.local_id!r}",
+                    url=response.url,
+                )
             return result
 
-        return self._call("PUT", path, parse, data=_json_bytes(record, what),
-                          ok={200, 201}, passthrough={422})
+        return self._call(
+            "PUT", path, parse, data=_json_bytes(record, what), ok={200, 201}, passthrough={422}
+        )
 
     def put_batch(self, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
         """Create or replace up to 200 records in one call; results come in `records` order.
@@ -144,25 +161,31 @@ class NationalClient:
         if not records:
             return []
         if len(records) > MAX_BATCH_RECORDS:
-            raise ValueError(f"a batch holds at most {MAX_BATCH_RECORDS} records, not "
-                             f"{len(records)}")
+            raise ValueError(
+                f"a batch holds at most {MAX_BATCH_RECORDS} records, not {len(records)}"
+            )
         ids: list[str] = []
         parts: list[bytes] = []
         for i, record in enumerate(records):
             if not isinstance(record, Mapping):
-                raise ValueError(f"batch item {i}: expected a JSON object, got "
-                                 f"{type(record).__name__}")
+                raise ValueError(
+                    f"batch item {i}: expected a JSON object, got {type(record).__name__}"
+                )
             local_id = _check_local_id(record.get("local_id"), f"batch item {i}")
             if local_id in ids:
-                raise ValueError(f"batch items {ids.index(local_id)} and {i}: both are record "
-                                 f"{local_id!r}; a batch carries each record once")
+                raise ValueError(
+                    f"batch items {ids.index(local_id)} and {i}: both are record "
+                    f"{local_id!r}; a batch carries each record once"
+                )
             ids.append(local_id)
             parts.append(_json_bytes(record, f"record {local_id!r}"))
         # The contract does not name the envelope; {"records": [...]} mirrors the answer's shape.
         body = b'{"records":[' + b",".join(parts) + b"]}"
         if len(body) > MAX_BATCH_BYTES:
-            raise ValueError(f"a batch of {len(ids)} records is {len(body)} bytes, over the "
-                             f"API's {MAX_BATCH_BYTES} byte limit: send fewer records")
+            raise ValueError(
+                f"a batch of {len(ids)} records is {len(body)} bytes, over the "
+                f"API's {MAX_BATCH_BYTES} byte limit: send fewer records"
+            )
         path = f"{self._province_path()}/tasks:batch"
 
         def parse(response: requests.Response) -> list[WriteResult]:
@@ -173,8 +196,9 @@ class NationalClient:
         except PermanentError as exc:
             if exc.status not in _BATCH_REFUSED:
                 raise
-            raise BatchRefused(f"{exc} (batch of {len(ids)} records refused whole)",
-                               **exc._fields()) from exc
+            raise BatchRefused(
+                f"{exc} (batch of {len(ids)} records refused whole)", **exc._fields()
+            ) from exc
 
     def delete_task(self, local_id: str) -> bool:
         """Withdraw a record: True when it was there, False when it was already absent."""
@@ -183,8 +207,9 @@ class NationalClient:
         def parse(response: requests.Response) -> bool:
             return response.status_code != 404 or not self._absent(response, "DELETE")
 
-        return self._call("DELETE", self._tasks_path(local_id), parse, ok={200, 204},
-                          passthrough={404})
+        return self._call(
+            "DELETE", self._tasks_path(local_id), parse, ok={200, 204}, passthrough={404}
+        )
 
     def get_task(self, local_id: str) -> dict[str, Any] | None:
         """The national copy of one record, or None when there is none."""
@@ -200,8 +225,11 @@ class NationalClient:
     def list_tasks(self, page_size: int = MAX_PAGE_SIZE) -> Iterator[dict[str, Any]]:
         """Every national record of the province as `{local_id, revision, content_hash,
         updated_at}`, page by page; nothing is fetched before the first `next()`."""
-        if isinstance(page_size, bool) or not isinstance(page_size, int) \
-                or not 1 <= page_size <= MAX_PAGE_SIZE:
+        if (
+            isinstance(page_size, bool)
+            or not isinstance(page_size, int)
+            or not 1 <= page_size <= MAX_PAGE_SIZE
+        ):
             raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}, not {page_size!r}")
         return self._pages(page_size)
 
@@ -214,18 +242,27 @@ class NationalClient:
         def parse(response: requests.Response) -> str:
             report_id = self._object(response, "POST").get("report_id")
             if not isinstance(report_id, str) or not report_id:
-                raise NationalError(f"national API {describe('POST', response.url)}: no report_id "
-                                    f"in the answer for {what}", url=response.url)
+                raise NationalError(
+                    f"national API {describe('POST', response.url)}: no report_id "
+                    f"in the answer for {what}",
+                    url=response.url,
+                )
             return report_id
 
-        return self._call("POST", f"{self._province_path()}/sync-reports", parse,
-                          data=_json_bytes(report, what), ok={200, 201})
+        return self._call(
+            "POST",
+            f"{self._province_path()}/sync-reports",
+            parse,
+            data=_json_bytes(report, what),
+            ok={200, 201},
+        )
 
     def health(self) -> bool:
         """True when the national API answers its liveness check; one try, never raises."""
         try:
-            body = self._call("GET", "/v1/health", lambda r: self._object(r, "GET"),
-                              auth=False, retry=False)
+            body = self._call(
+                "GET", "/v1/health", lambda r: self._object(r, "GET"), auth=False, retry=False
+            )
         except NationalError as exc:
             logger.info("national API health check failed: %s", exc)
             return False
@@ -256,8 +293,10 @@ class NationalClient:
             if token is None:
                 return
             if not isinstance(token, str) or token in seen:
-                raise NationalError(f"national API GET {path}: next_page_token {token!r} "
-                                    "repeats or is not a string; stopping to avoid a loop")
+                raise NationalError(
+                    f"national API GET {path}: next_page_token {token!r} "
+                    "repeats or is not a string; stopping to avoid a loop"
+                )
             seen.add(token)
 
     def _batch_results(self, response: requests.Response, ids: list[str]) -> list[WriteResult]:
@@ -265,21 +304,28 @@ class NationalClient:
         data = self._json(response, "POST")
         items = data.get("results") if isinstance(data, dict) else data
         if not isinstance(items, list):
-            raise NationalError(f"national API {what}: the answer has no results list",
-                                url=response.url)
+            raise NationalError(
+                f"national API {what}: the answer has no results list", url=response.url
+            )
         wanted = set(ids)
         found: dict[str, WriteResult] = {}
         for i, item in enumerate(items):
             result = WriteResult.from_json(item, where=f"{what} result {i}", url=response.url)
             if result.local_id not in wanted:
-                logger.warning("national API %s: result for %r, which was not sent; ignored",
-                               what, result.local_id)
+                logger.warning(
+                    "national API %s: result for %r, which was not sent; ignored",
+                    what,
+                    result.local_id,
+                )
                 continue
             found[result.local_id] = result
         missing = [i for i in ids if i not in found]
         if missing:
-            raise NationalError(f"national API {what}: no result for {len(missing)} sent "
-                                f"record(s): {', '.join(missing[:10])}", url=response.url)
+            raise NationalError(
+                f"national API {what}: no result for {len(missing)} sent "
+                f"record(s): {', '.join(missing[:10])}",
+                url=response.url,
+            )
         return [found[i] for i in ids]
 
     def _absent(self, response: requests.Response, method: str) -> bool:
@@ -302,15 +348,26 @@ class NationalClient:
     def _object(self, response: requests.Response, method: str) -> dict[str, Any]:
         data = self._json(response, method)
         if not isinstance(data, dict):
-            raise NationalError(f"national API {describe(method, response.url)}: expected a JSON "
-                                f"object, got {type(data).__name__}", url=response.url)
+            raise NationalError(
+                f"national API {describe(method, response.url)}: expected a JSON "
+                f"object, got {type(data).__name__}",
+                url=response.url,
+            )
         return data
 
-    def _call(self, method: str, path: str, parse: Callable[[requests.Response], T], *,
-              data: bytes | None = None, params: Mapping[str, Any] | None = None,
-              ok: frozenset[int] | set[int] = frozenset({200}),
-              passthrough: frozenset[int] | set[int] = frozenset(),
-              auth: bool = True, retry: bool = True) -> T:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[requests.Response], T],
+        *,
+        data: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+        ok: frozenset[int] | set[int] = frozenset({200}),
+        passthrough: frozenset[int] | set[int] = frozenset(),
+        auth: bool = True,
+        retry: bool = True,
+    ) -> T:
         """Send, renew the token once on a 401, classify, parse — all within one attempt, so
         a body cut mid-way is retried like a dropped connection."""
         url = self.base_url + path
@@ -322,32 +379,44 @@ class NationalClient:
             if auth and response.status_code == 401:
                 if self.auth.renewable and not renewed:
                     renewed = True
-                    logger.info("national API %s: 401, fetching a new token",
-                                describe(method, url))
+                    logger.info("national API %s: 401, fetching a new token", describe(method, url))
                     self.auth.invalidate()
                     response = self._send(method, url, data, params, auth)
                 if response.status_code == 401:
                     error = classify(response, None, url=url, method=method)
                     assert error is not None
-                    hint = ("a freshly fetched token was refused too" if self.auth.renewable
-                            else "the static token was refused")
+                    hint = (
+                        "a freshly fetched token was refused too"
+                        if self.auth.renewable
+                        else "the static token was refused"
+                    )
                     raise AuthFailed(f"{error}: {hint}", **error._fields())
             if response.status_code not in passthrough:
                 error = classify(response, None, url=url, method=method)
                 if error is not None:
                     raise error
                 if response.status_code not in ok:
-                    raise NationalError(f"national API {describe(method, url)}: unexpected "
-                                        f"status {response.status_code}",
-                                        status=response.status_code, url=url, method=method)
+                    raise NationalError(
+                        f"national API {describe(method, url)}: unexpected "
+                        f"status {response.status_code}",
+                        status=response.status_code,
+                        url=url,
+                        method=method,
+                    )
             return parse(response)
 
         if not retry:
             return attempt()
         return retrying(self.policy, sleep=self._sleep, clock=self._clock)(attempt)
 
-    def _send(self, method: str, url: str, data: bytes | None,
-              params: Mapping[str, Any] | None, auth: bool) -> requests.Response:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        data: bytes | None,
+        params: Mapping[str, Any] | None,
+        auth: bool,
+    ) -> requests.Response:
         headers = dict(self._headers)
         if data is not None:
             headers["Content-Type"] = JSON_TYPE
@@ -355,8 +424,9 @@ class NationalClient:
             token = self.auth.bearer(self.session, timeout=self.timeout, headers=self._headers)
             headers["Authorization"] = f"Bearer {token}"
         try:
-            response = self.session.request(method, url, data=data, params=params,
-                                            headers=headers, timeout=self.timeout)
+            response = self.session.request(
+                method, url, data=data, params=params, headers=headers, timeout=self.timeout
+            )
         except requests.RequestException as exc:
             error = classify(None, exc, url=url, method=method)
             assert error is not None

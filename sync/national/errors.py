@@ -16,9 +16,17 @@ class NationalError(Exception):
     verdict on the request.
     """
 
-    def __init__(self, text: str, *, status: int | None = None, code: str | None = None,
-                 message: str | None = None, url: str | None = None, method: str | None = None,
-                 errors: tuple[Mapping[str, Any], ...] = ()) -> None:
+    def __init__(
+        self,
+        text: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        message: str | None = None,
+        url: str | None = None,
+        method: str | None = None,
+        errors: tuple[Mapping[str, Any], ...] = (),
+    ) -> None:
         super().__init__(text)
         self.status = status
         self.code = code
@@ -28,8 +36,14 @@ class NationalError(Exception):
         self.errors = errors
 
     def _fields(self) -> dict[str, Any]:
-        return {"status": self.status, "code": self.code, "message": self.message,
-                "url": self.url, "method": self.method, "errors": self.errors}
+        return {
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "url": self.url,
+            "method": self.method,
+            "errors": self.errors,
+        }
 
 
 class TransientError(NationalError):

@@ -35,6 +35,7 @@ class WriteResult:
         An answer that breaks the contract is a `NationalError`: it was not cut (it parsed),
         so sending it again would not help, yet it says nothing against our record.
         """
+
         def broken(why: str) -> NationalError:
             return NationalError(f"national API {where}: {why}", url=url)
 
@@ -46,8 +47,10 @@ class WriteResult:
         try:
             status = WriteStatus(data.get("status"))
         except ValueError:
-            raise broken(f"result for {local_id!r} has unknown status {data.get('status')!r}; "
-                         f"expected one of {', '.join(s.value for s in WriteStatus)}") from None
+            raise broken(
+                f"result for {local_id!r} has unknown status {data.get('status')!r}; "
+                f"expected one of {', '.join(s.value for s in WriteStatus)}"
+            ) from None
         national_id = data.get("national_id")
         revision = data.get("revision")
         content_hash = data.get("content_hash")
@@ -60,8 +63,9 @@ class WriteResult:
             raise broken(f"result for {local_id!r}: content_hash is not a string")
         if not isinstance(errors, list) or not all(isinstance(e, Mapping) for e in errors):
             raise broken(f"result for {local_id!r}: errors is not a list of objects")
-        return cls(local_id, status, national_id, revision, content_hash,
-                   tuple(dict(e) for e in errors))
+        return cls(
+            local_id, status, national_id, revision, content_hash, tuple(dict(e) for e in errors)
+        )
 
     @classmethod
     def rejected(cls, local_id: str, errors: tuple[dict[str, Any], ...]) -> WriteResult:

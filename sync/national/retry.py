@@ -48,9 +48,15 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError(
-                f"RetryPolicy.max_attempts must be at least 1, not {self.max_attempts}")
-        for name in ("max_total_seconds", "initial_backoff", "max_backoff", "jitter",
-                     "max_retry_after"):
+                f"RetryPolicy.max_attempts must be at least 1, not {self.max_attempts}"
+            )
+        for name in (
+            "max_total_seconds",
+            "initial_backoff",
+            "max_backoff",
+            "jitter",
+            "max_retry_after",
+        ):
             value = getattr(self, name)
             if value < 0:
                 raise ValueError(f"RetryPolicy.{name} must not be negative, not {value}")
@@ -99,19 +105,29 @@ def error_body(response: requests.Response) -> tuple[str | None, str | None, Fie
     message = data.get("message")
     errors = data.get("errors")
     fields = tuple(e for e in errors if isinstance(e, dict)) if isinstance(errors, list) else ()
-    return (str(code) if code is not None else None,
-            str(message) if message is not None else None, fields)
+    return (
+        str(code) if code is not None else None,
+        str(message) if message is not None else None,
+        fields,
+    )
 
 
 def _field_summary(errors: FieldErrors) -> str:
-    shown = [f"{e.get('field') or '?'} ({e.get('code') or '?'}: {e.get('message') or ''})"
-             for e in errors[:_MAX_FIELD_ERRORS_SHOWN]]
+    shown = [
+        f"{e.get('field') or '?'} ({e.get('code') or '?'}: {e.get('message') or ''})"
+        for e in errors[:_MAX_FIELD_ERRORS_SHOWN]
+    ]
     more = len(errors) - len(shown)
     return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
 
-def classify(response: requests.Response | None, exc: Exception | None, *, url: str,
-             method: str | None = None) -> NationalError | None:
+def classify(
+    response: requests.Response | None,
+    exc: Exception | None,
+    *,
+    url: str,
+    method: str | None = None,
+) -> NationalError | None:
     """The one place an answer (or its absence) becomes an error, or None when it is a success.
 
     Pass the response, or the exception that replaced it; pass both when a success answer's
@@ -125,9 +141,15 @@ def classify(response: requests.Response | None, exc: Exception | None, *, url: 
     if response is None:
         if exc is None:
             raise ValueError("classify() needs a response or an exception")
-        if isinstance(exc, (requests.ConnectionError, requests.Timeout,
-                            requests.exceptions.ChunkedEncodingError,
-                            requests.exceptions.ContentDecodingError)):
+        if isinstance(
+            exc,
+            (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError,
+            ),
+        ):
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
             return TransientError(f"national API {what}: {kind}: {network_reason(exc)}", **where)
         return PermanentError(f"national API {what}: request could not be sent: {exc}", **where)
@@ -138,7 +160,8 @@ def classify(response: requests.Response | None, exc: Exception | None, *, url: 
             return None
         return TransientError(
             f"national API {what}: answered {status} but the body is cut or not JSON ({exc})",
-            **where)
+            **where,
+        )
     code, message, fields = error_body(response)
     detail = ": ".join(p for p in (code, message) if p) or response.reason or "no detail"
     if fields:
@@ -155,7 +178,8 @@ def classify(response: requests.Response | None, exc: Exception | None, *, url: 
         province = unquote(m.group(1)) if m else "?"
         return PermanentError(
             f"national API {what}: 403 province {province} not allowed for this client ({detail})",
-            **where)
+            **where,
+        )
     return PermanentError(text, **where)
 
 
@@ -168,7 +192,8 @@ class _Budget:
         self.policy = policy
         self.clock = clock
         self.started: weakref.WeakKeyDictionary[tenacity.RetryCallState, float] = (
-            weakref.WeakKeyDictionary())
+            weakref.WeakKeyDictionary()
+        )
 
     def before(self, state: tenacity.RetryCallState) -> None:
         if state.attempt_number == 1:
@@ -191,16 +216,21 @@ class _Budget:
             raise RetryAfterTooLong(
                 f"{error}; the server asks to wait {error.retry_after:.0f} s, longer than the "
                 f"{self.policy.max_retry_after:.0f} s allowed: try again in a later run",
-                retry_after=error.retry_after, **error._fields()) from error
+                retry_after=error.retry_after,
+                **error._fields(),
+            ) from error
         raise RetryBudgetExceeded(
             f"{error} (gave up after {state.attempt_number} attempt(s) in "
-            f"{self.elapsed(state):.1f} s)", last=error) from error
+            f"{self.elapsed(state):.1f} s)",
+            last=error,
+        ) from error
 
 
 def _retriable(error: BaseException) -> bool:
     # A call that already gave up (a nested client call) must not be retried all over again.
     return isinstance(error, TransientError) and not isinstance(
-        error, (RetryBudgetExceeded, RetryAfterTooLong))
+        error, (RetryBudgetExceeded, RetryAfterTooLong)
+    )
 
 
 def _last_error(state: tenacity.RetryCallState) -> TransientError:
@@ -215,7 +245,8 @@ class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):
 
     def __init__(self, policy: RetryPolicy) -> None:
         self.backoff = tenacity.wait_exponential_jitter(
-            initial=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter)
+            initial=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter
+        )
 
     def __call__(self, state: tenacity.RetryCallState) -> float:
         wait = self.backoff(state)
@@ -224,8 +255,12 @@ class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):
         return max(wait, retry_after) if retry_after is not None else wait
 
 
-def retrying(policy: RetryPolicy, *, sleep: Callable[[float], None] = time.sleep,
-             clock: Callable[[], float] = time.monotonic) -> tenacity.Retrying:
+def retrying(
+    policy: RetryPolicy,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> tenacity.Retrying:
     """The one tenacity factory: retries `TransientError` only, within `policy`.
 
     Giving up raises `RetryBudgetExceeded` or `RetryAfterTooLong` (from the last error);
@@ -236,8 +271,14 @@ def retrying(policy: RetryPolicy, *, sleep: Callable[[float], None] = time.sleep
     def log_retry(state: tenacity.RetryCallState) -> None:
         error = _last_error(state)
         label = error.status if error.status is not None else "connection fault"
-        logger.warning("national API %s, retrying in %.1f s (attempt %d/%d): %s", label,
-                       state.upcoming_sleep, state.attempt_number + 1, policy.max_attempts, error)
+        logger.warning(
+            "national API %s, retrying in %.1f s (attempt %d/%d): %s",
+            label,
+            state.upcoming_sleep,
+            state.attempt_number + 1,
+            policy.max_attempts,
+            error,
+        )
 
     return tenacity.Retrying(
         retry=tenacity.retry_if_exception(_retriable),
