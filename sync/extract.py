@@ -11,7 +11,6 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import select
@@ -98,9 +97,20 @@ def check(mapping: Mapping, rec: SourceRecord) -> Checked:
 
 
 def _chunks(items: Iterable[SourceRecord], ctx: RunContext) -> Iterator[list[SourceRecord]]:
+    """The records in lists of CHUNK; when the source fails mid-list, the records read so far
+    come out first and the error on the next call, so that they are stored, not lost."""
     it = iter(items)
     while True:
-        chunk = list(islice(it, CHUNK))
+        chunk: list[SourceRecord] = []
+        try:
+            for rec in it:
+                chunk.append(rec)
+                if len(chunk) >= CHUNK:
+                    break
+        except Exception:
+            if chunk:
+                yield chunk
+            raise
         if not chunk:
             return
         yield chunk
@@ -129,26 +139,32 @@ def _changed_fields(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str
 def extract(
     ctx: RunContext, connector: Connector, mapping: Mapping, since: datetime | None
 ) -> ExtractResult:
-    """Read the source and queue what changed; returns the cursor reached."""
+    """Read the source and queue what changed; the cursor moves with the last chunk.
+
+    Chunks are read one ahead, so that the last one is known as last when it is stored and
+    the cursor can be written in its transaction. When the source fails, the chunk already
+    read is stored first (nothing collected is lost) and the cursor stays where it was.
+    """
     result = ExtractResult()
     seen: set[str] = set()  # ids met in a dry run (a real run asks the state database)
     cursor = since
     stream = connector.records(since)
+    chunks = _chunks(stream, ctx)
     try:
-        for chunk in _chunks(stream, ctx):
-            checked = [check(mapping, rec) for rec in chunk]
-            for rec in chunk:
+        current = next(chunks, None)
+        while current is not None:
+            try:
+                following = next(chunks, None)
+            except BaseException:
+                _handle(ctx, mapping, current, seen, result, cursor=None)
+                raise
+            for rec in current:
                 if rec.modified_at is not None and (cursor is None or rec.modified_at > cursor):
                     cursor = rec.modified_at
-            ctx.counts["fetched"] += len(chunk)
-            if ctx.dry_run:
-                _plan_chunk(ctx, checked, seen, result)
-            else:
-                with ctx.db.session() as s:
-                    _store_chunk(s, ctx, checked)
-            ctx.tick("read")
-        if ctx.stop.is_set():
-            result.complete = False
+            done = following is None and not ctx.stop.is_set()
+            _handle(ctx, mapping, current, seen, result, cursor=cursor if done else None)
+            current = following
+        result.complete = not ctx.stop.is_set()
     finally:
         close = getattr(stream, "close", None)
         if close:
@@ -157,16 +173,34 @@ def extract(
     return result
 
 
-def save_cursor(ctx: RunContext, cursor: datetime | None) -> None:
-    if ctx.dry_run or cursor is None:
-        return
-    with ctx.db.session() as s:
-        row = s.get(SourceCursor, ctx.source)
-        if row is None:
-            s.add(SourceCursor(source=ctx.source, cursor=cursor, updated_at=utcnow()))
-        else:
-            row.cursor = cursor
-            row.updated_at = utcnow()
+def _handle(
+    ctx: RunContext,
+    mapping: Mapping,
+    chunk: list[SourceRecord],
+    seen: set[str],
+    result: ExtractResult,
+    *,
+    cursor: datetime | None,
+) -> None:
+    checked = [check(mapping, rec) for rec in chunk]
+    ctx.counts["fetched"] += len(chunk)
+    if ctx.dry_run:
+        _plan_chunk(ctx, checked, seen, result)
+    else:
+        with ctx.db.session() as s:
+            _store_chunk(s, ctx, checked)
+            if cursor is not None:
+                _save_cursor(s, ctx.source, cursor)
+    ctx.tick("read")
+
+
+def _save_cursor(s: Session, source: str, cursor: datetime) -> None:
+    row = s.get(SourceCursor, source)
+    if row is None:
+        s.add(SourceCursor(source=source, cursor=cursor, updated_at=utcnow()))
+    else:
+        row.cursor = cursor
+        row.updated_at = utcnow()
 
 
 def load_cursor(ctx: RunContext) -> datetime | None:

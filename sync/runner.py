@@ -23,7 +23,7 @@ from schemas.mapping import Mapping, MappingConfigError, load_mapping
 from sync.config import Config, ConfigError, SourceConfig, load_config
 from sync.context import COUNT_KEYS, ProgressFn, RunContext
 from sync.deliver import deliver, make_client
-from sync.extract import Planned, extract, load_cursor, save_cursor
+from sync.extract import Planned, extract, load_cursor
 from sync.national import AuthFailed, NationalError, RetryPolicy
 from sync.report import queue_report, send_pending
 from sync.state.db import StateDB, StateError, rowcount
@@ -211,12 +211,14 @@ def _run(
     try:
         mapping, connector = _prepare(config, src)
         since = None if full else load_cursor(ctx)
+        source_error: ConnectorError | None = None
         try:
-            extracted = extract(ctx, connector, mapping, since)
+            extract(ctx, connector, mapping, since)
+        except ConnectorError as exc:
+            # What was read before the failure is in the outbox: deliver it now anyway.
+            source_error = exc
         finally:
             connector.close()
-        if extracted.complete:
-            save_cursor(ctx, extracted.cursor)
         client = make_client(config.national, config.province)
         try:
             delivered = deliver(ctx, client, config.national.batch_size)
@@ -225,6 +227,9 @@ def _run(
         if delivered.error is not None:
             national_failed = True
             status, error = RunStatus.FAILED, _national_message(delivered.error)
+        if source_error is not None:
+            status = RunStatus.FAILED
+            error = f"source: {source_error}" + (f"; {error}" if error else "")
         if delivered.hash_mismatches:
             ctx.counts["hash_mismatch"] += delivered.hash_mismatches
     except (MappingConfigError, SourceConfigError, ConfigError) as exc:

@@ -242,3 +242,40 @@ def test_a_stop_request_ends_delivery_after_the_batch_in_flight(tmp_path: Path) 
         assert s.query(OutboxItem).count() == 4
         assert s.query(RecordEvent).filter(RecordEvent.outcome == Outcome.CREATED).count() == 2
     db.dispose()
+
+
+@pytest.mark.slow
+def test_records_read_before_the_source_failed_are_delivered_and_the_cursor_stays(
+    tmp_path: Path, state_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sync.runner
+    from connectors import SourceUnavailable, make_connector
+
+    def failing(kind, name, options, *, base_dir=None):  # type: ignore[no-untyped-def]
+        real = make_connector(kind, name, options, base_dir=base_dir)
+
+        class Failing:
+            def records(self, since):  # type: ignore[no-untyped-def]
+                for i, rec in enumerate(real.records(since)):
+                    if i == 7:
+                        raise SourceUnavailable(name, "page 2 cut off (test)")
+                    yield rec
+
+            def close(self) -> None:
+                real.close()
+
+        return Failing()
+
+    with e2e_env(tmp_path, state_url) as env:
+        monkeypatch.setattr(sync.runner, "make_connector", failing)
+        broken = env.sync("tinh-api")["tinh-api"]
+        assert broken.status is RunStatus.FAILED
+        assert broken.error == "source: tinh-api: page 2 cut off (test)"
+        assert (broken.counts["fetched"], broken.counts["created"]) == (7, 7)
+        assert len(env.national()) == 7
+        monkeypatch.undo()
+        whole = env.sync("tinh-api")["tinh-api"]
+        assert whole.status is RunStatus.SUCCEEDED
+        assert whole.counts["fetched"] == 15  # the cursor had not moved: all read again
+        assert (whole.counts["created"], whole.counts["unchanged"]) == (8, 7)
+        assert set(env.creates().values()) == {1}
