@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from connectors import Connector, SourceRecord
@@ -22,6 +22,7 @@ from schemas.mapping import Mapping, map_record
 from schemas.problems import Problem
 from schemas.validate import validate
 from sync.context import RunContext
+from sync.state.db import rowcount
 from sync.state.models import (
     OutboxItem,
     Outcome,
@@ -165,6 +166,8 @@ def extract(
             _handle(ctx, mapping, current, seen, result, cursor=cursor if done else None)
             current = following
         result.complete = not ctx.stop.is_set()
+        if result.complete and since is None and not ctx.dry_run:
+            _forget_stale_problems(ctx)
     finally:
         close = getattr(stream, "close", None)
         if close:
@@ -192,6 +195,24 @@ def _handle(
             if cursor is not None:
                 _save_cursor(s, ctx.source, cursor)
     ctx.tick("read")
+
+
+def _forget_stale_problems(ctx: RunContext) -> None:
+    """After a complete full read, invalid rows this run did not meet again are gone or fixed
+    (a row without an id that got one, a duplicate removed): their quarantine entries go."""
+    assert ctx.started_at is not None
+    with ctx.db.session() as s:
+        gone = rowcount(
+            s.execute(
+                delete(QuarantineItem).where(
+                    QuarantineItem.source == ctx.source,
+                    QuarantineItem.reason == QuarantineReason.INVALID,
+                    QuarantineItem.last_at < ctx.started_at,
+                )
+            )
+        )
+    if gone:
+        logger.info("source %s: %d fixed or removed row(s) left quarantine", ctx.source, gone)
 
 
 def _save_cursor(s: Session, source: str, cursor: datetime) -> None:
@@ -338,8 +359,11 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
         if item is not None and item.content_hash == c.content_hash:
             ctx.counts["queued"] += 1
             continue
-        if state.delivered_hash == c.content_hash and item is None:
+        if state.delivered_hash == c.content_hash:
+            # Back to what the national side holds: a pending other version is withdrawn.
             ctx.counts["unchanged"] += 1
+            if item is not None:
+                s.delete(item)
             if q is not None:
                 s.delete(q)
             continue

@@ -279,3 +279,16 @@ def test_records_read_before_the_source_failed_are_delivered_and_the_cursor_stay
         assert whole.counts["fetched"] == 15  # the cursor had not moved: all read again
         assert (whole.counts["created"], whole.counts["unchanged"]) == (8, 7)
         assert set(env.creates().values()) == {1}
+
+
+@pytest.mark.slow
+def test_a_row_without_id_leaves_quarantine_once_it_has_one(tmp_path: Path, state_url: str) -> None:
+    with e2e_env(tmp_path, state_url) as env:
+        env.edit_csv("NV-2023-009", "Mã số", "")
+        first = env.sync("tinh-csv")["tinh-csv"]
+        assert (first.counts["created"], first.counts["invalid"]) == (19, 1)
+        assert [q.record_key for q in env.quarantine()] == ["@nhiem-vu.csv, row 10"]
+        env.edit_csv("", "Mã số", "NV-2023-009")
+        second = env.sync("tinh-csv")["tinh-csv"]
+        assert (second.counts["created"], second.counts["invalid"]) == (1, 0)
+        assert env.quarantine() == []
