@@ -62,6 +62,11 @@ def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         help="when the daemon is syncing the same source, wait this long for it (default 300)",
     )
     s.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help="let this run withdraw more than the source's mass_delete_share of its records",
+    )
+    s.add_argument(
         "--no-wait",
         dest="wait",
         action="store_const",
@@ -191,6 +196,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             wait=args.wait,
             progress=progress,
             config=config,
+            allow_mass_delete=args.allow_mass_delete,
         )
         progress.done()
         if args.dry_run:

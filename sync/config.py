@@ -103,6 +103,8 @@ class SourceConfig:
     mapping: Path
     connector: Mapping[str, Any]
     misfire_grace: int
+    deletions: str = "report"  # "report": logged and counted; "propagate": DELETE nationally
+    mass_delete_share: float = 0.10  # a run deleting more than this share stops and asks
 
 
 @dataclass(frozen=True)
@@ -362,7 +364,12 @@ class _Parser:
             )
         if not isinstance(t, dict):
             raise self.fail(p, "must be a table")
-        self.unknown(t, p, {"kind", "enabled", "schedule", "mapping", "connector", "misfire_grace"})
+        self.unknown(
+            t,
+            p,
+            {"kind", "enabled", "schedule", "mapping", "connector", "misfire_grace", "deletions",
+             "mass_delete_share"},
+        )
         from connectors import REGISTRY
 
         kind = self.take(t, p, "kind", str)
@@ -383,4 +390,19 @@ class _Parser:
             mapping=mapping,
             connector=self.take(t, p, "connector", dict, {}),
             misfire_grace=self.take(t, p, "misfire_grace", int, 3600),
+            deletions=self.choice(t, p, "deletions", ("report", "propagate"), "report"),
+            mass_delete_share=self.share(t, p, "mass_delete_share", 0.10),
         )
+
+    def choice(self, t: Mapping[str, Any], p: str, key: str, allowed: tuple[str, ...],
+               default: str) -> str:
+        value = self.take(t, p, key, str, default)
+        if value not in allowed:
+            raise self.fail(f"{p}.{key}", f"must be one of {', '.join(allowed)}, not {value!r}")
+        return str(value)
+
+    def share(self, t: Mapping[str, Any], p: str, key: str, default: float) -> float:
+        value = float(self.take(t, p, key, (int, float), default))
+        if not 0 <= value <= 1:
+            raise self.fail(f"{p}.{key}", f"is a share between 0 and 1 (0.1 = 10%), not {value}")
+        return value

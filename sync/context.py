@@ -24,6 +24,7 @@ COUNT_KEYS = (
     "rejected",
     "held",
     "failed",
+    "gone",
 )
 
 ProgressFn = Callable[[str, Counter[str]], None]
@@ -38,6 +39,7 @@ class RunContext:
     stop: threading.Event = field(default_factory=threading.Event)
     counts: Counter[str] = field(default_factory=Counter)
     progress: ProgressFn | None = None
+    deletions: str = "report"  # the source's policy: "report" or "propagate"
 
     @property
     def dry_run(self) -> bool:

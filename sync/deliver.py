@@ -11,6 +11,7 @@ from sqlalchemy import select
 from connectors.base import describe_origin
 from sync.config import NationalConfig
 from sync.context import RunContext
+from sync.deletions import deleted_event
 from sync.national import (
     AuthFailed,
     BatchRefused,
@@ -24,6 +25,7 @@ from sync.national import (
     WriteStatus,
 )
 from sync.state.models import (
+    Operation,
     OutboxItem,
     Outcome,
     QuarantineItem,
@@ -96,6 +98,8 @@ def _apply(
     ctx: RunContext, items: list[OutboxItem], results: dict[str, WriteResult], out: DeliverResult
 ) -> None:
     assert ctx.run_id is not None
+    if not items:
+        return
     now = utcnow()
     keys = [i.local_id for i in items]
     with ctx.db.session() as s:
@@ -237,31 +241,53 @@ def _send(client: NationalClient, items: list[OutboxItem]) -> dict[str, WriteRes
     return out
 
 
-def deliver(ctx: RunContext, client: NationalClient, batch_size: int) -> DeliverResult:
+def deliver(
+    ctx: RunContext, client: NationalClient, batch_size: int, *, deletes: bool = True
+) -> DeliverResult:
     """Send the source's outbox, oldest first, until it is empty, the run is stopped, or the
-    national side fails (then what is left stays in the outbox for the next run)."""
+    national side fails (then what is left stays in the outbox for the next run). With
+    `deletes` false, withdrawals wait (the mass-delete guard tripped)."""
     out = DeliverResult()
     last_id = 0
     while not ctx.stop.is_set():
+        query = select(OutboxItem).where(OutboxItem.source == ctx.source, OutboxItem.id > last_id)
+        if not deletes:
+            query = query.where(OutboxItem.op == Operation.UPSERT)
         with ctx.db.session() as s:
-            items = list(
-                s.scalars(
-                    select(OutboxItem)
-                    .where(OutboxItem.source == ctx.source, OutboxItem.id > last_id)
-                    .order_by(OutboxItem.id)
-                    .limit(batch_size)
-                )
-            )
+            items = list(s.scalars(query.order_by(OutboxItem.id).limit(batch_size)))
         if not items:
             break
         last_id = items[-1].id
+        upserts = [i for i in items if i.op is Operation.UPSERT]
+        withdrawals = [i for i in items if i.op is Operation.DELETE]
         try:
-            results = _send(client, items)
+            results = _send(client, upserts) if upserts else {}
+            for item in withdrawals:
+                client.delete_task(item.local_id)  # 404: already absent, which is the aim
         except NationalError as exc:
             _mark_failed(ctx, items, exc)
             out.error = exc
             logger.error("source %s: delivery stopped: %s", ctx.source, exc)
             break
-        _apply(ctx, items, results, out)
+        _apply(ctx, upserts, results, out)
+        _apply_withdrawals(ctx, withdrawals)
         ctx.tick("sent")
     return out
+
+
+def _apply_withdrawals(ctx: RunContext, items: list[OutboxItem]) -> None:
+    if not items:
+        return
+    now = utcnow()
+    with ctx.db.session() as s:
+        for item in items:
+            row = s.get(OutboxItem, item.id)
+            if row is None:
+                continue
+            state = s.get(RecordState, (ctx.source, item.local_id))
+            if state is not None:
+                state.delivered_hash, state.delivered_record, state.revision = None, None, None
+            s.delete(row)
+            s.add(deleted_event(ctx, item, now))
+            ctx.counts["deleted"] += 1
+            ctx.counts["queued"] = max(0, ctx.counts["queued"] - 1)

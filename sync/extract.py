@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from connectors import Connector, SourceRecord
 from schemas.canonical import content_hash
 from schemas.mapping import Mapping, map_record
+from schemas.mapping.transforms.ids import local_id as make_local_id
 from schemas.problems import Problem
 from schemas.validate import validate
 from sync.context import RunContext
+from sync.deletions import record_gone, sweep_absent
 from sync.state.db import rowcount
 from sync.state.models import (
     OutboxItem,
@@ -73,6 +75,10 @@ class ExtractResult:
 
 
 def check(mapping: Mapping, rec: SourceRecord) -> Checked:
+    if rec.deleted:
+        # Nothing to map: a deletion carries only its id (an OAI header, a flagged row).
+        lid = make_local_id(mapping.namespace, rec.record_id) if rec.record_id.strip() else None
+        return Checked(rec, {}, lid, [], None)
     if not rec.record_id.strip():
         p = Problem(
             "local_id",
@@ -166,8 +172,12 @@ def extract(
             _handle(ctx, mapping, current, seen, result, cursor=cursor if done else None)
             current = following
         result.complete = not ctx.stop.is_set()
-        if result.complete and since is None and not ctx.dry_run:
-            _forget_stale_problems(ctx)
+        if result.complete and since is None:
+            if ctx.dry_run:
+                _plan_absent(ctx, seen, result)
+            else:
+                _forget_stale_problems(ctx)
+                sweep_absent(ctx)
     finally:
         close = getattr(stream, "close", None)
         if close:
@@ -292,7 +302,19 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
     ]
     for c in checked:
         rec = c.source_record
+        if rec.deleted and not c.problems:
+            if c.local_id is not None:
+                record_gone(s, ctx, states.get(c.local_id), pending.get(c.local_id),
+                            where=rec.where(), record_id=rec.record_id, local_id=c.local_id,
+                            now=now)
+                q = held.get(c.local_id)
+                if q is not None:
+                    s.delete(q)
+            continue
         if c.problems:
+            if c.local_id is not None and c.local_id in states:
+                # Still in the source, only not valid now: not to be taken for a deletion.
+                states[c.local_id].last_seen_at = now
             ctx.counts["invalid"] += 1
             rows = problem_rows(c.problems, rec)
             q = held.get(c.key)
@@ -347,6 +369,7 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
             s.add(state)
         else:
             state.last_seen_at = now
+            state.missing_since = None
         q = held.get(c.key)
         if (
             q is not None
@@ -388,6 +411,26 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
         ctx.counts["queued"] += 1
 
 
+def _plan_gone(ctx: RunContext, result: ExtractResult, lid: str, why: str, where: str) -> None:
+    action = "delete" if ctx.deletions == "propagate" else "report gone"
+    ctx.counts["gone"] += 1
+    result.planned.append(Planned(lid, action, why, where))
+
+
+def _plan_absent(ctx: RunContext, seen: set[str], result: ExtractResult) -> None:
+    """A dry run's view of the sweep: delivered records this full read did not meet."""
+    with ctx.db.session() as s:
+        for lid in s.scalars(
+            select(RecordState.local_id).where(
+                RecordState.source == ctx.source,
+                RecordState.delivered_hash.is_not(None),
+                RecordState.missing_since.is_(None),
+            )
+        ):
+            if lid not in seen:
+                _plan_gone(ctx, result, lid, "absent from the source", "")
+
+
 def _plan_chunk(
     ctx: RunContext, checked: list[Checked], seen: set[str], result: ExtractResult
 ) -> None:
@@ -396,6 +439,11 @@ def _plan_chunk(
         states, _pending, held = _lookup(s, ctx, [c.key for c in checked])
         for c in checked:
             where = c.source_record.where()
+            if c.source_record.deleted and not c.problems:
+                state = states.get(c.local_id) if c.local_id else None
+                if state is not None and state.delivered_hash is not None:
+                    _plan_gone(ctx, result, state.local_id, "the source reports it deleted", where)
+                continue
             if c.problems:
                 ctx.counts["invalid"] += 1
                 reasons = "; ".join(p.message("en") for p in c.problems[:3])

@@ -22,6 +22,7 @@ from connectors import Connector, ConnectorError, SourceConfigError, make_connec
 from schemas.mapping import Mapping, MappingConfigError, load_mapping
 from sync.config import Config, ConfigError, SourceConfig, load_config
 from sync.context import COUNT_KEYS, ProgressFn, RunContext
+from sync.deletions import mass_delete_guard
 from sync.deliver import deliver, make_client
 from sync.extract import Planned, extract, load_cursor
 from sync.national import AuthFailed, NationalError, RetryPolicy
@@ -106,6 +107,7 @@ def run_source(
     scheduled_for: datetime | None = None,
     config: Config | None = None,
     db: StateDB | None = None,
+    allow_mass_delete: bool = False,
 ) -> RunResult:
     """Sync one source now. Never raises for a source, data or national-side problem: the
     outcome is in the returned RunResult (and in the runs table)."""
@@ -144,6 +146,7 @@ def run_source(
                 stop=stop,
                 scheduled_for=scheduled_for,
                 lease=lease,
+                allow_mass_delete=allow_mass_delete,
             )
         finally:
             lease.release()
@@ -189,6 +192,7 @@ def _run(
     stop: threading.Event,
     scheduled_for: datetime | None,
     lease: SourceLease,
+    allow_mass_delete: bool,
 ) -> RunResult:
     run = _start_run(db, src.name, trigger, full, scheduled_for)
     ctx = RunContext(
@@ -198,6 +202,7 @@ def _run(
         started_at=run.started_at,
         stop=stop,
         progress=progress,
+        deletions=src.deletions,
     )
     logger.info(
         "run %s: syncing source %s (%s%s)",
@@ -219,14 +224,17 @@ def _run(
             source_error = exc
         finally:
             connector.close()
+        blocked = None if allow_mass_delete else mass_delete_guard(ctx, src.mass_delete_share)
         client = make_client(config.national, config.province)
         try:
-            delivered = deliver(ctx, client, config.national.batch_size)
+            delivered = deliver(ctx, client, config.national.batch_size, deletes=blocked is None)
         finally:
             client.close()
         if delivered.error is not None:
             national_failed = True
             status, error = RunStatus.FAILED, _national_message(delivered.error)
+        if blocked is not None and status is RunStatus.SUCCEEDED:
+            status, error = RunStatus.FAILED, blocked
         if source_error is not None:
             status = RunStatus.FAILED
             error = f"source: {source_error}" + (f"; {error}" if error else "")
@@ -302,7 +310,9 @@ def _report(config: Config, db: StateDB, run: Run, *, send: bool) -> None:
 def _dry_run(
     config: Config, src: SourceConfig, db: StateDB, full: bool, progress: ProgressFn | None
 ) -> RunResult:
-    ctx = RunContext(db=db, source=src.name, run_id=None, progress=progress)
+    ctx = RunContext(
+        db=db, source=src.name, run_id=None, progress=progress, deletions=src.deletions
+    )
     try:
         mapping, connector = _prepare(config, src)
         since = None if full else load_cursor(ctx)

@@ -40,6 +40,7 @@ max_retry_seconds = {max_retry_seconds}
 kind = "spreadsheet"
 schedule = "{csv_schedule}"
 mapping = "csv.toml"
+{csv_extra}
 connector = {{ path = "data/nhiem-vu.csv", id_column = "Mã số" }}
 
 [sources.tinh-xlsx]
@@ -129,6 +130,16 @@ class Env:
         counts = self.sim.stats()["writes"].get(self.sim.province, {})
         return {k: c["created"] for k, c in counts.items()}
 
+    def remove_csv_rows(self, *record_ids: str) -> None:
+        with self.csv_path.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        kept = [r for r in rows if r["Mã số"] not in record_ids]
+        assert len(kept) == len(rows) - len(record_ids)
+        with self.csv_path.open("w", encoding="utf-8-sig", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(kept)
+
     def edit_csv(self, record_id: str, column: str, value: str) -> None:
         with self.csv_path.open(encoding="utf-8-sig", newline="") as f:
             rows = list(csv.DictReader(f))
@@ -155,6 +166,7 @@ def e2e_env(
     max_attempts: int = 6,
     max_retry_seconds: float = 60,
     csv_schedule: str = "every 1h",
+    csv_extra: str = "",
     sim_config: dict[str, Any] | None = None,
 ) -> Iterator[Env]:
     folder = tmp_path / "province"
@@ -191,6 +203,7 @@ def e2e_env(
                     max_attempts=max_attempts,
                     max_retry_seconds=max_retry_seconds,
                     csv_schedule=csv_schedule,
+                    csv_extra=csv_extra,
                 ),
                 encoding="utf-8",
             )

@@ -103,3 +103,38 @@ def test_many_openers_of_a_new_database_migrate_it_once(state_url: str) -> None:
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
     db.dispose()
+
+
+def test_upgrading_an_older_state_keeps_its_rows(state_url: str) -> None:
+    from alembic import command
+
+    from sync.state.db import _alembic_config, make_engine
+
+    engine = make_engine(state_url)
+    cfg = _alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                'INSERT INTO runs (id, run_uid, source, trigger, status, "full", started_at,'
+                " counts) VALUES (1, 'u', 's', 'manual', 'running', false,"
+                " '2026-01-01 00:00:00', '{}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO outbox (source, local_id, record_id, content_hash, record, run_id,"
+                " created_at, attempts) VALUES ('s', 's:1', '1', 'h', '{}', 1,"
+                " '2026-01-01 00:00:00', 0)"
+            )
+        )
+    engine.dispose()
+    db = StateDB(state_url)  # upgrades to the newest version
+    with db.session() as s:
+        from sync.state.models import Operation, OutboxItem
+
+        (item,) = s.query(OutboxItem).all()
+        assert item.op is Operation.UPSERT and item.local_id == "s:1"
+    db.dispose()

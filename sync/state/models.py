@@ -62,6 +62,15 @@ class Outcome(enum.Enum):
     INVALID = "invalid"  # failed mapping or validation: quarantined, not sent
     REJECTED = "rejected"  # sent, refused by the national side: quarantined
     FAILED = "failed"  # could not be delivered this run (stays in the outbox)
+    GONE = "gone"  # the source no longer has it (deletions = "report": nothing sent)
+    DELETED = "deleted"  # withdrawn from the national database (deletions = "propagate")
+
+
+class Operation(enum.Enum):
+    """What an outbox item asks of the national side."""
+
+    UPSERT = "upsert"
+    DELETE = "delete"
 
 
 class QuarantineReason(enum.Enum):
@@ -122,6 +131,7 @@ class RecordState(Base):
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     delivered_at: Mapped[datetime | None]
+    missing_since: Mapped[datetime | None]  # reported deleted by, or absent from, the source
 
 
 class OutboxItem(Base):
@@ -134,6 +144,9 @@ class OutboxItem(Base):
     source: Mapped[str] = mapped_column(String(100))
     local_id: Mapped[str] = mapped_column(String(128))
     record_id: Mapped[str] = mapped_column(String(500))
+    op: Mapped[Operation] = mapped_column(
+        _enum(Operation), default=Operation.UPSERT, server_default=Operation.UPSERT.value
+    )
     content_hash: Mapped[str] = mapped_column(String(64))
     record: Mapped[dict[str, Any]]
     origin: Mapped[dict[str, Any] | None]
