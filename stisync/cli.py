@@ -74,6 +74,15 @@ def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         help="refuse at once when the source is being synced",
     )
 
+    ck = sub.add_parser(
+        "check",
+        help="read a sample of a source, map and validate it, show it as it would be sent; "
+        "writes nothing",
+    )
+    ck.add_argument("source", metavar="SOURCE")
+    ck.add_argument("--limit", type=int, default=5, help="records to read (default 5)")
+    ck.add_argument("--format", choices=["text", "json"], default="text")
+
     sub.add_parser(
         "status",
         help="per source: last run, outcome, next scheduled run, pending and quarantined records",
@@ -216,6 +225,46 @@ def _print_plan(result: Any) -> None:
     rows = [(p.action, p.local_id, p.reason, p.where) for p in result.planned]
     if rows:
         table(rows, ["action", "record", "why", "where"])
+
+
+@_guard
+def cmd_check(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from sync.sample import sample_source
+
+    config = _config(args)
+    result = sample_source(config, args.source, limit=args.limit)
+    if args.format == "json":
+        as_json(asdict(result) | {"valid": result.valid})
+    else:
+        _print_sample(result)
+    if result.error:
+        return 2
+    return 0 if result.valid == len(result.records) else 1
+
+
+def _print_sample(result: Any) -> None:
+    import json
+
+    if result.missing_columns:
+        missing = ", ".join(result.missing_columns)
+        print(f"columns named in the mapping but not in the source: {missing}")
+    for r in result.records:
+        state = (
+            "deleted"
+            if r.deleted
+            else ("OK" if not r.problems else f"{len(r.problems)} problem(s)")
+        )
+        print(f"── {r.record_id or '(no id)'} — {r.where} — {state}")
+        if not r.deleted:
+            print(json.dumps(r.record, ensure_ascii=False, indent=2, sort_keys=True))
+        for p in r.problems:
+            print(f"  ✗ {_problem_text(p)}")
+    n = len(result.records)
+    print(f"{result.source}: {n} record(s) read, {result.valid} valid; nothing written or sent")
+    if result.error:
+        print(f"error: {result.error}", file=sys.stderr)
 
 
 @_guard
@@ -410,6 +459,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "daemon": cmd_daemon,
+    "check": cmd_check,
     "sync": cmd_sync,
     "status": cmd_status,
     "logs": cmd_logs,
