@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 REGISTRY: dict[str, str] = {
     "spreadsheet": "connectors.spreadsheet:SpreadsheetConnector",
     "rest": "connectors.rest:RestConnector",
+    "xml": "connectors.xml:XmlConnector",
+    "oaipmh": "connectors.oaipmh:OaiPmhConnector",
+    "sql": "connectors.sql:SqlConnector",
 }
 
 

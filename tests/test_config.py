@@ -108,7 +108,7 @@ def test_a_missing_secret_is_reported_when_it_is_needed_not_before(tmp_path: Pat
         (
             ('kind = "rest"', 'kind = "soap"'),
             "sources.qlkh-api.kind",
-            "known kinds: rest, spreadsheet",
+            "known kinds: oaipmh, rest, spreadsheet, sql, xml",
         ),
         (
             (

@@ -28,7 +28,7 @@ Dotted national fields may be quoted (`"budget.total_vnd" = ...`) or written as 
 
 Each field takes exactly one of `from` (a column or `$` path), `const` (a fixed value) or
 `concat` (a list of columns or paths joined by `sep`, empty parts skipped; `sep` defaults to a
-newline for long text, a space otherwise). Further options:
+newline for long text, a space otherwise), or `xpath` (below). Further options:
 
 - `default`: the value when the source cell is empty (never when it holds something unreadable).
 - `transform`: read the field another way than its type says, keeping the JSON shape
@@ -53,6 +53,24 @@ the text (đồng, đ, VNĐ, nghìn, ngàn, triệu, tr, tỷ, tỉ) win over `u
 Dates are read day first. An impossible date (31/02/2023) is a `bad_date` problem, one that can
 be read two ways ("05/04", "01/2023 - 12/2024") an `ambiguous_date` problem; neither is guessed.
 A whole number from 1945 to 2100 in a date cell is a year; other numbers are Excel day numbers.
+
+XPath fields read records whose payload holds their XML under "_xml" (the xml connector's)::
+
+    [namespaces]                  # the prefixes the paths use; XPath 1.0 has no default one
+    q = "urn:so-khcn:nhiem-vu"
+    [fields]
+    title = { xpath = "q:TenNhiemVu" }              # relative to the record element
+    task_code = "xpath:q:MaSo"                      # the short form; also in from and concat
+    "field.code" = "xpath:q:LinhVuc/@ma"            # attributes and string() results are text
+    keywords = { xpath = "q:TuKhoa/q:Tu" }          # several nodes -> a list
+    participants = { xpath = "q:ThanhVien", item = { full_name = "q:HoTen", degree = "q:HocVi" } }
+
+Inside `item` under an XPath, plain paths are XPaths from each node. A node's value is its text,
+each line trimmed and spaces collapsed; every option and transform then applies as to a column.
+Paths are compiled and tried when the file is loaded, so a path that does not compile or uses an
+undeclared prefix is a MappingConfigError. A record without readable XML is one `missing_xml`,
+`bad_xml` or `bad_type` problem at "$"; its XPath fields read nothing. The XML is parsed without
+DTDs, entity expansion or network access, and one that declares entities is refused.
 
 How record ids become `local_id` is documented in `schemas.mapping.transforms.ids`.
 """

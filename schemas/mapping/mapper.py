@@ -15,6 +15,7 @@ from schemas.mapping.transforms import SCALAR
 from schemas.mapping.transforms.ids import local_id
 from schemas.mapping.transforms.names import parse_person, people
 from schemas.mapping.transforms.text import clean, normalize
+from schemas.mapping.xpaths import PREFIX, XML_KEY, XmlPayload, parse_record
 from schemas.problems import Problem
 from schemas.record import SCHEMA_VERSION, field_label
 
@@ -96,6 +97,8 @@ class _Run:
                 f"Bản ghi nguồn phải là một đối tượng, nhận được {shown(payload)}.",
                 f"The source record must be an object, got {shown(payload)}.", shown(payload)))
             return MapResult(record, self.problems, self.sources)
+        if self.mapping.reads_xml:
+            payload = self.xml_payload(payload)
         sink = _Sink()
         self.found = self.mapping.columns.resolve(payload.keys())
         scope = _Scope(payload, self.found, sink)
@@ -106,6 +109,24 @@ class _Run:
             if value is not None:
                 _put(record, path, value)
         return MapResult(record, self.problems, self.sources)
+
+    def xml_payload(self, payload: AnyMapping[Any, Any]) -> AnyMapping[Any, Any]:
+        """The payload with its record element parsed once for every XPath; as it was, with a
+        problem, when it has no readable XML (its XPath fields then read nothing)."""
+        if XML_KEY not in payload:
+            self.problems.append(Problem(
+                "$", "missing_xml",
+                f"Bản ghi nguồn không có XML (khoá {XML_KEY}) mà các trường XPath của tệp ánh "
+                f"xạ {self.mapping.name} đọc.",
+                f"The source record has no XML (key {XML_KEY}), which the XPath fields of "
+                f"mapping {self.mapping.name} read.", source_field=XML_KEY))
+            return payload
+        try:
+            return XmlPayload(parse_record(payload[XML_KEY]), payload)
+        except Refused as exc:
+            self.problems.append(Problem("$", exc.code, _cap(exc.reason_vi) + ".",
+                                         _cap(exc.reason_en) + ".", exc.value, XML_KEY))
+            return payload
 
     def apply(self, rule: Rule, scope: _Scope) -> None:
         """Read one rule from the scope's payload into its sink."""
@@ -202,7 +223,9 @@ class _Run:
         found: list[dict[str, Any]] = []
         base = rule.sources[0].label if rule.sources else rule.label
         for i, value in enumerate(values):
-            element = f"{base.removesuffix('[*]')}[{i}]"
+            # XPath counts from 1, JSON paths from 0.
+            element = (f"{base}[{i + 1}]" if base.startswith(PREFIX)
+                       else f"{base.removesuffix('[*]')}[{i}]")
             if isinstance(value, AnyMapping):
                 person = self.person_object(rule, value, f"{path}[{len(found)}]", element)
                 found.extend([person] if person else [])
@@ -252,6 +275,9 @@ class _Run:
     # Problems ---------------------------------------------------------------------------------
 
     def where(self, label: str) -> tuple[str, str]:
+        if label.startswith(PREFIX):
+            path = label[len(PREFIX):]
+            return f"XPath “{path}”", f"XPath “{path}”"
         if label.startswith("$"):
             return f"đường dẫn JSON “{label}”", f"JSON path “{label}”"
         letter = self.letters.get(label, self.letters.get(self.found.get(label)))
@@ -298,6 +324,8 @@ def _split(text: str, sep: str | None) -> list[str]:
 
 def _rebase(label: str, element: str) -> str:
     """An item's source path, as seen from the whole payload."""
+    if label.startswith(PREFIX):
+        return f"{element}/{label[len(PREFIX):]}"
     if label.startswith("$"):
         return element + label[1:]
     return f"{element}.{label}"

@@ -1,4 +1,5 @@
-"""Where a mapped value comes from: a spreadsheet column or a JSON path into the payload."""
+"""Where a mapped value comes from: a spreadsheet column, a JSON path into the payload, or an
+XPath into the payload's XML."""
 
 from __future__ import annotations
 
@@ -12,28 +13,35 @@ from typing import Any
 
 from jsonpath_ng import JSONPath, parse
 from jsonpath_ng.jsonpath import Child, Fields, Root
+from lxml import etree
 
 from schemas.codelists import fold
 from schemas.mapping.errors import Refused
+from schemas.mapping.xpaths import PREFIX, compile_xpath, read_xpath
 
 _CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
 class Source:
-    """One column name, or one JSON path when the text starts with "$"."""
+    """One column name, one JSON path when the text starts with "$", or one XPath when it
+    starts with "xpath:"."""
 
     label: str
     path: JSONPath | None = None
     keys: tuple[str, ...] | None = None     # a path that is a plain chain of keys, walked directly
+    xpath: etree.XPath | None = None
+    nodes: bool = False                     # XPath elements stay nodes, for `item` paths
 
     @property
     def is_column(self) -> bool:
-        return self.path is None
+        return self.path is None and self.xpath is None
 
     def read(self, payload: AnyMapping[Any, Any],
              columns: AnyMapping[str, Any]) -> list[Any] | None:
         """The values found ([] when a path finds nothing); None when the column is missing."""
+        if self.xpath is not None:
+            return read_xpath(self.xpath, payload, nodes=self.nodes)
         if self.path is None:
             if self.label not in columns:
                 return None
@@ -54,8 +62,13 @@ class Source:
                           f"the JSON path cannot be read here ({exc})") from None
 
 
-def source(text: str) -> Source:
-    """A column or a compiled JSON path; ValueError with the parser's message when malformed."""
+def source(text: str, namespaces: AnyMapping[str, str] | None = None, *,
+           nodes: bool = False) -> Source:
+    """A column, a compiled JSON path or a compiled XPath (`namespaces` are its prefixes);
+    ValueError with the parser's message when malformed."""
+    if text.startswith(PREFIX):
+        return Source(text, xpath=compile_xpath(text[len(PREFIX):], namespaces or {}),
+                      nodes=nodes)
     if not text.startswith("$"):
         return Source(text)
     try:

@@ -6,6 +6,7 @@ import difflib
 import logging
 import sys
 from collections.abc import Iterable
+from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ from schemas.mapping.targets import OBJECTS, PARTICIPANT_TARGETS, RESERVED, TARG
 from schemas.mapping.transforms import SCALAR, Options
 from schemas.mapping.transforms.ids import NAMESPACE
 from schemas.mapping.transforms.money import unit_factor
+from schemas.mapping.xpaths import PREFIX, is_prefix, item_as_xpath
 from schemas.record import FIELD_BY_PATH, SCHEMA_VERSION
 
 if sys.version_info >= (3, 11):
@@ -28,7 +30,7 @@ else:                                       # pragma: no cover - Python 3.10
 
 logger = logging.getLogger(__name__)
 
-_COMMON = {"from", "const", "concat", "sep", "default", "transform"}
+_COMMON = {"from", "const", "concat", "xpath", "sep", "default", "transform"}
 _BY_KIND = {"code": {"labels"}, "date": {"partial"}, "money": {"unit"},
             "keywords": {"split"}, "persons": {"split", "item"}}
 _MAPPING_KEYS = {"schema_version", "namespace", "decimal_separator", "two_digit_year_pivot"}
@@ -67,6 +69,8 @@ class Mapping:
     two_digit_year_pivot: int
     rules: tuple[Rule, ...]
     columns: Columns
+    namespaces: AnyMapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    reads_xml: bool = False                 # some field is an XPath into payload["_xml"]
 
     def source_columns(self) -> set[str]:
         """The spreadsheet columns (not JSON paths) this mapping reads."""
@@ -115,15 +119,16 @@ class _Reader:
     def __init__(self, name: str):
         self.name = name
         self.settings = Options(mapping_name=name)
+        self.namespaces: dict[str, str] = {}
 
     def fail(self, key: str | None, message: str) -> MappingConfigError:
         return MappingConfigError(self.name, key, message)
 
     def mapping(self, data: dict[str, Any]) -> Mapping:
         for key in data:
-            if key not in ("mapping", "fields"):
-                raise self.fail(f"[{key}]",
-                                "unknown table; a mapping file has [mapping] and [fields]")
+            if key not in ("mapping", "fields", "namespaces"):
+                raise self.fail(f"[{key}]", "unknown table; a mapping file has [mapping], "
+                                "[fields] and, for XPath fields, [namespaces]")
         head = self.table(data, "mapping", "[mapping]")
         for key in head:
             if key not in _MAPPING_KEYS:
@@ -145,6 +150,7 @@ class _Reader:
                             f"must be a whole number from 0 to 100, got {pivot!r}")
         self.settings = Options(mapping_name=self.name, decimal_separator=sep,
                                 two_digit_year_pivot=pivot)
+        self.namespaces = self.read_namespaces(data.get("namespaces", {}))
         fields = self.flatten(self.table(data, "fields", "[fields]"))
         if not fields:
             raise self.fail("[fields]", "maps no field")
@@ -156,7 +162,21 @@ class _Reader:
             logger.warning("%s maps no source to required field(s) %s: every record will lack them",
                            self.name, ", ".join(unmapped))
         columns = Columns(s.label for r in rules for s in r.sources if s.is_column)
-        return Mapping(self.name, namespace, sep, pivot, rules, columns)
+        reads_xml = any(s.xpath is not None for r in rules for one in (r, *r.item)
+                        for s in one.sources)
+        return Mapping(self.name, namespace, sep, pivot, rules, columns,
+                       MappingProxyType(dict(self.namespaces)), reads_xml)
+
+    def read_namespaces(self, table: Any) -> dict[str, str]:
+        if not isinstance(table, dict):
+            raise self.fail("[namespaces]", "must be a table of prefix = \"namespace URI\"")
+        for prefix, uri in table.items():
+            if not is_prefix(prefix):
+                raise self.fail(f"[namespaces] {prefix!r}", "is not a prefix; XPath 1.0 has no "
+                                "default namespace, so give each one a prefix such as q")
+            if not isinstance(uri, str) or not uri.strip():
+                raise self.fail(f"[namespaces] {prefix}", f"must be a namespace URI, got {uri!r}")
+        return {prefix: uri.strip() for prefix, uri in table.items()}
 
     def flatten(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Unquoted dotted keys (`budget.total_vnd = ...`, `[fields.budget]`) nest in TOML;
@@ -201,8 +221,8 @@ class _Reader:
         if isinstance(spec, str):
             spec = {"from": spec}
         if not isinstance(spec, dict):
-            raise self.fail(key, "must be a column name, a JSON path starting with $, or a table "
-                            "such as { from = ... }")
+            raise self.fail(key, "must be a column name, a JSON path starting with $, an "
+                            "\"xpath:...\", or a table such as { from = ... }")
         kind = spec.get("transform", target.kind)
         if not isinstance(kind, str):
             raise self.fail(key, f"transform must be a name such as \"text\", got {kind!r}")
@@ -215,9 +235,9 @@ class _Reader:
         for option in spec:
             if option not in allowed_keys:
                 raise self.fail(key, self.option_msg(option, kind, allowed_keys))
-        given = [k for k in ("from", "const", "concat") if k in spec]
+        given = [k for k in ("from", "const", "concat", "xpath") if k in spec]
         if len(given) != 1:
-            raise self.fail(key, "needs exactly one of from, const or concat"
+            raise self.fail(key, "needs exactly one of from, const or concat, or an xpath"
                             + (f" (got {', '.join(given)})" if given else ""))
         if "sep" in spec and "concat" not in spec:
             raise self.fail(key, "sep only goes with concat")
@@ -225,7 +245,8 @@ class _Reader:
         sources, sep = self.sources(spec, kind, key)
         item: tuple[Rule, ...] = ()
         if "item" in spec:
-            item = self.item_rules(spec["item"], f"{key} item")
+            in_xml = any(s.xpath is not None for s in sources)
+            item = self.item_rules(spec["item"], f"{key} item", in_xml=in_xml)
         return Rule(
             target, kind, sources, "concat" in spec, sep,
             const=self.fixed(spec, "const", kind, opts, key),
@@ -244,6 +265,10 @@ class _Reader:
     def sources(self, spec: dict[str, Any], kind: str, key: str) -> tuple[tuple[Source, ...], str]:
         if "const" in spec:
             return (), " "
+        if "xpath" in spec:
+            if not isinstance(spec["xpath"], str) or not spec["xpath"].strip():
+                raise self.fail(key, "xpath must be an XPath such as \"q:TenNhiemVu\"")
+            spec = {**spec, "from": PREFIX + spec["xpath"]}
         texts = spec["concat"] if "concat" in spec else [spec["from"]]
         what = "concat" if "concat" in spec else "from"
         if not isinstance(texts, list) or not texts or not all(
@@ -251,7 +276,7 @@ class _Reader:
             raise self.fail(key, f"{what} must be " + ("a list of column names or $ paths"
                             if what == "concat" else "a column name or a $ path"))
         try:
-            found = tuple(source(t) for t in texts)
+            found = tuple(source(t, self.namespaces, nodes="item" in spec) for t in texts)
         except ValueError as exc:
             raise self.fail(key, str(exc)) from None
         sep = spec.get("sep", "\n" if kind == "long_text" else " ")
@@ -328,8 +353,10 @@ class _Reader:
             raise self.fail(key, f"{option} {raw!r} is empty")
         return value
 
-    def item_rules(self, table: Any, key: str) -> tuple[Rule, ...]:
+    def item_rules(self, table: Any, key: str, *, in_xml: bool = False) -> tuple[Rule, ...]:
+        """The rules of `item`; under an XPath their plain paths are XPaths from each node."""
         if not isinstance(table, dict) or not table:
             raise self.fail(key, "item must be a table such as { full_name = \"$.ho_ten\" }")
-        return tuple(self.rule(PARTICIPANT_TARGETS, sub, spec, f"{key}.{sub}",
-                               f"participants item.{sub}") for sub, spec in table.items())
+        return tuple(self.rule(PARTICIPANT_TARGETS, sub, item_as_xpath(spec) if in_xml else spec,
+                               f"{key}.{sub}", f"participants item.{sub}")
+                     for sub, spec in table.items())

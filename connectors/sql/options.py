@@ -1,0 +1,133 @@
+"""The `sql` connector's settings, parsed and checked once, before any connection is made."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from connectors.errors import SourceConfigError
+
+KNOWN_OPTIONS = frozenset({
+    "url", "url_env", "url_file", "table", "query", "id_column", "modified_column",
+    "deleted_column", "batch_size", "timeout", "connect_timeout",
+    # The source's own table names the kind; tolerate it when a config repeats it.
+    "kind",
+})
+_URL_SHAPE = "dialect+driver://user@host:port/database, e.g. postgresql+psycopg://dongbo@db/qlkh"
+
+
+@dataclass(frozen=True)
+class SqlSettings:
+    """Everything `[sources.NAME.connector]` says about a database source.
+
+    Exactly one of `table` and `query` is set; `query` has passed the single-SELECT check.
+    """
+
+    url: URL
+    url_key: str  # url, url_env or url_file: where messages about the URL point
+    table: str | None
+    query: str | None
+    id_column: str
+    modified_column: str | None
+    deleted_column: str | None
+    batch_size: int
+    timeout: float
+    connect_timeout: float
+
+    @property
+    def where(self) -> str:
+        """The database as messages name it: host, port and database, never the password."""
+        host = self.url.host or "localhost"
+        port = f":{self.url.port}" if self.url.port else ""
+        return f"{host}{port}/{self.url.database or ''}"
+
+
+def read_settings(source: str, options: Mapping[str, Any], url_text: str) -> SqlSettings:
+    """Check every option; `url_text` is the URL the connector read from url, url_env or
+    url_file."""
+    unknown = sorted(set(options) - KNOWN_OPTIONS)
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], sorted(KNOWN_OPTIONS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise SourceConfigError(source, unknown[0], f"is not an option of the sql connector{hint}")
+    table, query = _text(source, options, "table"), _text(source, options, "query")
+    if (table is None) == (query is None):
+        said = "both are set" if table else "neither is set"
+        raise SourceConfigError(source, "table", f"or 'query' must be set, not both ({said})")
+    id_column = _text(source, options, "id_column")
+    if id_column is None:
+        raise SourceConfigError(source, "id_column", "is required: the column holding the "
+                                "source's record id")
+    url_key = next((k for k in ("url", "url_env", "url_file") if k in options), "url")
+    return SqlSettings(
+        url=parse_url(source, url_text, url_key),
+        url_key=url_key,
+        table=table,
+        query=query,
+        id_column=id_column,
+        modified_column=_text(source, options, "modified_column"),
+        deleted_column=_text(source, options, "deleted_column"),
+        batch_size=_integer(source, options, "batch_size", 1000),
+        timeout=_seconds(source, options, "timeout", 300.0),
+        connect_timeout=_seconds(source, options, "connect_timeout", 10.0),
+    )
+
+
+def url_from_config(source: str, options: Mapping[str, Any]) -> str | None:
+    """The plain `url` option, accepted only without a password in it; None when absent."""
+    raw = options.get("url")
+    if raw is None:
+        return None
+    if "url_env" in options or "url_file" in options:
+        raise SourceConfigError(source, "url", "is set together with url_env or url_file; "
+                                "keep one of them")
+    if not isinstance(raw, str) or not raw.strip():
+        raise SourceConfigError(source, "url", f"must be a SQLAlchemy URL ({_URL_SHAPE})")
+    if parse_url(source, raw, "url").password is not None:
+        raise SourceConfigError(source, "url", "has a password in it; put the whole URL in an "
+                                "environment variable (url_env) or a file (url_file) instead")
+    return raw
+
+
+def parse_url(source: str, text: str, key: str) -> URL:
+    # The text is never quoted back: it may hold a password.
+    said = "holds" if key != "url" else "is"
+    try:
+        url = make_url(text.strip())
+    except (ArgumentError, ValueError):
+        raise SourceConfigError(source, key, f"{said} no SQLAlchemy URL ({_URL_SHAPE})"
+                                ) from None
+    if not url.database and url.get_backend_name() != "sqlite":
+        raise SourceConfigError(source, key, f"{said} a URL that names no database "
+                                f"({_URL_SHAPE})")
+    return url
+
+
+def _text(source: str, options: Mapping[str, Any], key: str) -> str | None:
+    value = options.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise SourceConfigError(source, key, f"must be a non-empty text, not {value!r}")
+    return value.strip()
+
+
+def _integer(source: str, options: Mapping[str, Any], key: str, default: int) -> int:
+    value = options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SourceConfigError(source, key, f"must be a whole number >= 1, not {value!r}")
+    return value
+
+
+def _seconds(source: str, options: Mapping[str, Any], key: str, default: float) -> float:
+    value = options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not (math.isfinite(value) and value > 0):
+        raise SourceConfigError(source, key, f"must be a number of seconds > 0, not {value!r}")
+    return float(value)
