@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from connectors.errors import SourceAuthError
-from connectors.rest.http import TransientResponse, retry_after_seconds, retry_policy
+from connectors.http import TransientResponse, retry_after_seconds, retry_policy
 from connectors.rest.pagination import with_params
 from connectors.rest.paths import MISSING, DottedPath
 from connectors.rest.timestamps import format_since, parse_timestamp

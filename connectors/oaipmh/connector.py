@@ -15,12 +15,12 @@ from lxml import etree
 
 from connectors.base import Connector, SourceRecord
 from connectors.errors import SourceConfigError
+from connectors.http import retry_policy
 from connectors.oaipmh.cerif import Entities, is_project
 from connectors.oaipmh.datestamps import parse_datestamp
 from connectors.oaipmh.document import Item, Repository
 from connectors.oaipmh.harvest import Found, Harvester
 from connectors.oaipmh.options import read_settings
-from connectors.rest.http import retry_policy
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +142,8 @@ class OaiPmhConnector(Connector):
     def _record(self, found: Found, metadata: etree._Element | None) -> SourceRecord:
         header = found.item.header
         origin = {"url": found.url, "page": found.page, "index": found.index}
+        if header.identifier:
+            origin["identifier"] = header.identifier
         where = f"{found.url} (page {found.page}, item {found.index})"
         if not header.identifier:
             # Passed on rather than dropped: the run reports it as a record without an id.

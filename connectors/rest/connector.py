@@ -14,9 +14,10 @@ import requests
 
 from connectors.base import Connector, SourceRecord
 from connectors.errors import SourceDataError
+from connectors.http import retry_policy
 from connectors.rest.auth import build_auth
 from connectors.rest.envelope import Page, read_page
-from connectors.rest.http import get, retry_policy
+from connectors.rest.http import get
 from connectors.rest.options import read_settings
 from connectors.rest.pagination import walk_pages
 from connectors.rest.timestamps import format_since, parse_timestamp

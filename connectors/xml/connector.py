@@ -16,7 +16,7 @@ from lxml import etree
 
 from connectors.base import Connector, SourceRecord
 from connectors.errors import SourceDataError, SourceUnavailable
-from connectors.rest.http import retry_policy
+from connectors.http import retry_policy
 from connectors.rest.timestamps import VIETNAM, parse_timestamp
 from connectors.xml.download import download
 from connectors.xml.options import XmlSettings, read_settings

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import requests
-from tenacity import RetryCallState, Retrying
+from tenacity import Retrying
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
 
-from connectors.errors import SourceConfigError, SourceUnavailable, network_reason
-from connectors.rest.http import TransientResponse, classify
-
-logger = logging.getLogger(__name__)
+from connectors.errors import SourceUnavailable, network_reason
+from connectors.http import get_with_retries
+from connectors.rest.http import classify
 
 ACCEPT = "application/xml, text/xml;q=0.9, */*;q=0.1"
 
@@ -38,11 +36,16 @@ class Body:
             # and lose them to a stall, with the records they hold.
             data: bytes = self._raw.read1(None if size < 0 else size)
         except ReadTimeoutError as exc:
-            raise SourceUnavailable(self.source, f"{self.name} sent nothing for "
-                                    f"{self.timeout:g} s after {self.received:,} bytes") from exc
+            raise SourceUnavailable(
+                self.source,
+                f"{self.name} sent nothing for {self.timeout:g} s after {self.received:,} bytes",
+            ) from exc
         except (Urllib3Error, requests.RequestException, OSError) as exc:
-            raise SourceUnavailable(self.source, f"the download of {self.name} broke off after "
-                                    f"{self.received:,} bytes: {network_reason(exc)}") from exc
+            raise SourceUnavailable(
+                self.source,
+                f"the download of {self.name} broke off after "
+                f"{self.received:,} bytes: {network_reason(exc)}",
+            ) from exc
         self.received += len(data)
         return data
 
@@ -52,46 +55,22 @@ def download(source: str, url: str, *, timeout: float, policy: Retrying) -> Iter
     """GET `url` as a stream, retrying what the rest connector retries (5xx, 429, timeouts,
     resets) until the body starts; a body that breaks off later is not retried, since records
     from it have already been handed on."""
-    attempts = 0
-    session = requests.Session()
 
-    def attempt() -> requests.Response:
-        nonlocal attempts
-        attempts += 1
-        response = session.get(url, stream=True, timeout=(timeout, timeout),
-                               headers={"Accept": ACCEPT})
-        try:
-            classify(source, response, page=1, message_path=None)
-        except BaseException:
-            response.close()
-            raise
+    def check(response: requests.Response) -> requests.Response:
+        classify(source, response, page=1, message_path=None)
         return response
 
-    def log_retry(state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        reason = network_reason(exc) if isinstance(exc, requests.RequestException) else exc
-        logger.warning("%s: attempt %s to download %s failed (%s); retrying in %.1f s", source,
-                       state.attempt_number, url, reason, state.upcoming_sleep)
-
-    def tries() -> str:
-        return "1 attempt" if attempts == 1 else f"{attempts} attempts"
-
-    try:
-        try:
-            response = policy.copy(before_sleep=log_retry)(attempt)
-        except TransientResponse as exc:
-            raise SourceUnavailable(source, f"{url} answered {exc} ({tries()})") from exc
-        except requests.exceptions.SSLError as exc:
-            raise SourceConfigError(source, "url", f"fails TLS verification ({exc})") from exc
-        except requests.Timeout as exc:
-            raise SourceUnavailable(
-                source, f"{url} did not answer within {timeout:g} s ({tries()})") from exc
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise SourceUnavailable(
-                source, f"cannot reach {url} ({tries()}): {network_reason(exc)}") from exc
-        except requests.RequestException as exc:
-            raise SourceConfigError(source, "url", f"cannot be requested: {url}: {exc}") from exc
+    with requests.Session() as session:
+        response = get_with_retries(
+            session,
+            url,
+            source=source,
+            policy=policy,
+            timeout=timeout,
+            check=check,
+            headers={"Accept": ACCEPT},
+            stream=True,
+            ca_bundle_option=False,  # an XML source has no ca_bundle to point at
+        )
         with response:
             yield Body(source, url, response, timeout)
-    finally:
-        session.close()
