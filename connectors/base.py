@@ -47,15 +47,35 @@ class SourceRecord:
 
 
 def describe_origin(origin: Mapping[str, Any]) -> str:
-    """Where a record was found: "nv.xlsx, sheet Danh mục, row 12", or a URL, page and item."""
+    """Where a record was found, in words that lead an admin to it. The origins connectors put,
+    and how each reads:
+
+    - spreadsheet {"file", "sheet", "row", "columns"}: "nv.xlsx, sheet Danh mục, row 12"
+      (a CSV has no sheet; `columns` is for the mapper and is not shown)
+    - xml {"file" or "url", "line", "index"}: "tasks.xml, line 120" (the line is where an
+      editor takes you; the record's number in the document is shown only without a line)
+    - sql {"table" or "query", "row"}: "table nhiem_vu, row 17", 'query "SELECT …", row 3'
+      (the row's number in what was read, counted from 1)
+    - rest {"url", "page", "index"}: "https://…?page=2, page 2, item 1" (the index in the
+      page's JSON list, from 0)
+    - oaipmh {"url", "page", "index", "identifier"}: "https://…/oai?verb=ListRecords…, page 3,
+      record oai:…" (the record's OAI identifier in place of its index, when there is one)
+
+    Keys not listed here are left out; an empty origin gives "".
+    """
     parts = [str(origin[k]) for k in ("file", "url") if origin.get(k)]
+    if origin.get("table"):
+        parts.append(f"table {origin['table']}")
+    if origin.get("query"):
+        parts.append(f'query "{origin["query"]}"')
     if origin.get("sheet"):
         parts.append(f"sheet {origin['sheet']}")
-    if origin.get("row"):
-        parts.append(f"row {origin['row']}")
-    if origin.get("page"):
-        parts.append(f"page {origin['page']}")
-    if origin.get("index") is not None and not origin.get("row"):
+    for key in ("row", "line", "page"):
+        if origin.get(key):
+            parts.append(f"{key} {origin[key]}")
+    if origin.get("identifier"):
+        parts.append(f"record {origin['identifier']}")
+    elif origin.get("index") is not None and not (origin.get("row") or origin.get("line")):
         parts.append(f"item {origin['index']}")
     return ", ".join(parts)
 

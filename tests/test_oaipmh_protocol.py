@@ -101,11 +101,13 @@ def test_a_list_is_harvested_page_after_page(serve: Callable[..., Repository]) -
     assert [r.record_id for r in got] == ALL_IDS
     assert [r.deleted for r in got] == [False, True, False, False, False]
     assert got[0].modified_at == datetime(2025, 1, 5, 2, tzinfo=UTC)
+    first = f"{URL}?verb=ListRecords&metadataPrefix=oai_dc"
     assert [dict(r.origin) for r in got[1:4]] == [
-        {"url": f"{URL}?verb=ListRecords&metadataPrefix=oai_dc", "page": 1, "index": 1},
-        {"url": f"{URL}?verb=ListRecords&metadataPrefix=oai_dc", "page": 2, "index": 0},
-        {"url": f"{URL}?verb=ListRecords&metadataPrefix=oai_dc", "page": 2, "index": 1},
+        {"url": first, "page": 1, "index": 1, "identifier": ALL_IDS[1]},
+        {"url": first, "page": 2, "index": 0, "identifier": ALL_IDS[2]},
+        {"url": first, "page": 2, "index": 1, "identifier": ALL_IDS[3]},
     ]
+    assert got[2].where() == f"{first}, page 2, record {ALL_IDS[2]}"
     assert repo.asked == [IDENTIFY, LIST, PAGE_2, PAGE_3]
 
 

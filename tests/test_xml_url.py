@@ -89,7 +89,7 @@ def test_a_download_yields_the_same_records_as_the_file(export: tuple[Export, st
     got = list(xml_url(f"{url}/nhiem-vu.xml").records())
     assert [r.record_id for r in got] == IDS
     assert dict(got[0].origin) == {"url": f"{url}/nhiem-vu.xml", "line": 4, "index": 1}
-    assert got[0].where() == f"{url}/nhiem-vu.xml, item 1"
+    assert got[0].where() == f"{url}/nhiem-vu.xml, line 4"
 
 
 def test_a_compressed_download_is_inflated(export: tuple[Export, str]) -> None:
