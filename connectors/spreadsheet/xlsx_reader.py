@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from defusedxml import DefusedXmlException
 
 from connectors.errors import SourceDataError, SourceUnavailable
 from connectors.spreadsheet.cells import aware
 from connectors.spreadsheet.sheet import OpenSheet, Row, choose_sheet, require_file
+from connectors.xmlsafe import XmlError, XmlRefused, iterparse
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +29,9 @@ def open_xlsx(source: str, path: Path, wanted: str | int | None) -> Iterator[Ope
     except OSError as exc:
         raise SourceUnavailable(source, f"cannot open {path}: {exc.strerror or exc}") from exc
     except Exception as exc:  # openpyxl raises whatever its zip and XML layers raise
-        raise SourceDataError(source, f"is not a readable .xlsx workbook ({_reason(path, exc)})",
-                              where=path.name) from exc
+        raise SourceDataError(
+            source, f"is not a readable .xlsx workbook ({_reason(path, exc)})", where=path.name
+        ) from exc
     try:
         title = choose_sheet(source, path.name, [ws.title for ws in book.worksheets], wanted)
         ws = book[title]
@@ -49,8 +52,9 @@ def _rows(source: str, sheet: OpenSheet, raw_rows: Iterator[tuple[Any, ...]]) ->
         except StopIteration:
             return
         except Exception as exc:  # a damaged sheet part fails in the XML parser mid-stream
-            raise SourceDataError(source, f"the workbook is damaged after row {number} ({exc})",
-                                  where=sheet.where()) from exc
+            raise SourceDataError(
+                source, f"the workbook is damaged after row {number} ({exc})", where=sheet.where()
+            ) from exc
         number += 1
         yield number, [aware(v) if isinstance(v, datetime) else v for v in values]
 
@@ -62,4 +66,48 @@ def _reason(path: Path, exc: Exception) -> str:
         if head.startswith(b"\xd0\xcf\x11\xe0"):
             return "it is an Excel 97-2003 workbook: name it .xls"
         return "not a zip archive: the file is damaged or not an .xlsx workbook"
+    guarded = _guard_refusal(exc)
+    if guarded is not None:
+        # openpyxl only says it "could not read worksheets"; our own gate names the part.
+        refused = _refused_parts(path)
+        if not refused:
+            return f"refused: {guarded}"
+        more = f"; {len(refused) - 1} more part(s) refused too" if len(refused) > 1 else ""
+        return f"refused: part {refused[0]}{more}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _guard_refusal(exc: BaseException) -> DefusedXmlException | None:
+    """The refusal of defusedxml (which openpyxl parses through) under openpyxl's wrappers."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DefusedXmlException):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _refused_parts(path: Path) -> list[XmlRefused]:
+    """The XML parts of the workbook whose prologs the hardened parser refuses (entities, an
+    external DTD), in archive order. Only prologs are read, and only after a refusal."""
+    refused: list[XmlRefused] = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if not name.endswith((".xml", ".rels")):
+                    continue
+                with archive.open(name) as part:
+                    events = iterparse(part, tag=None, events=("start",), where=name)
+                    try:
+                        next(events, None)  # the root's start: the whole prolog has been judged
+                    except XmlRefused as exc:
+                        refused.append(exc)
+                    except XmlError:
+                        pass  # damaged, not hostile: not what defusedxml refused
+                    finally:
+                        events.close()
+    except (OSError, zipfile.BadZipFile, NotImplementedError, RuntimeError):
+        pass  # a part that cannot even be unzipped: the message keeps what was found
+    return refused
