@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -23,59 +22,56 @@ from sync.national import (
     parse_retry_after,
     retrying,
 )
+from tests import national_fixtures
+from tests.national_fixtures import FakeClock
 
 URL = "https://national.invalid/api/v1/provinces/48/tasks/a%3A1"
 NOW = datetime(2025, 3, 1, 8, 0, 0, tzinfo=timezone.utc)
 
-
-class FakeClock:
-    """A monotonic clock that only moves when told to, or when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+no_real_sleep = national_fixtures.no_real_sleep  # the shared autouse fixture
 
 
-@pytest.fixture(autouse=True)
-def no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    def forbidden(seconds: float) -> None:
-        raise AssertionError(f"a test slept for real ({seconds} s)")
-    monkeypatch.setattr(time, "sleep", forbidden)
-
-
-def response(status: int, body: str = "", headers: dict[str, str] | None = None,
-             method: str = "PUT") -> requests.Response:
+def response(
+    status: int, body: str = "", headers: dict[str, str] | None = None, method: str = "PUT"
+) -> requests.Response:
     """A real `requests.Response`, as the adapter hands it back, served by `responses`."""
     with responses.RequestsMock() as rsps:
-        rsps.add(method, URL, status=status, body=body, headers=headers or {},
-                 content_type="application/json")
+        rsps.add(
+            method,
+            URL,
+            status=status,
+            body=body,
+            headers=headers or {},
+            content_type="application/json",
+        )
         return requests.request(method, URL, timeout=1)
 
 
 # parse_retry_after ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("header", "expected"), [
-    pytest.param("120", 120.0, id="delta-seconds"),
-    pytest.param(" 0 ", 0.0, id="zero-with-spaces"),
-    pytest.param(format_datetime(NOW + timedelta(seconds=90), usegmt=True), 90.0, id="http-date"),
-    pytest.param("Sat, 01 Mar 2025 08:00:30 -0000", 30.0, id="http-date-minus-zero-zone"),
-    pytest.param("Sunday, 02-Mar-25 08:00:00 GMT", 86400.0, id="obsolete-rfc850-date"),
-    pytest.param("Sun Mar  2 08:00:00 2025", 86400.0, id="obsolete-asctime-date"),
-    pytest.param(format_datetime(NOW - timedelta(hours=1), usegmt=True), 0.0, id="date-in-past"),
-    pytest.param(None, None, id="absent"),
-    pytest.param("", None, id="empty"),
-    pytest.param("soon", None, id="garbage"),
-    pytest.param("1.5", None, id="fraction-not-allowed"),
-    pytest.param("-5", None, id="negative"),
-    pytest.param("٣", None, id="non-ascii-digit"),
-])
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        pytest.param("120", 120.0, id="delta-seconds"),
+        pytest.param(" 0 ", 0.0, id="zero-with-spaces"),
+        pytest.param(
+            format_datetime(NOW + timedelta(seconds=90), usegmt=True), 90.0, id="http-date"
+        ),
+        pytest.param("Sat, 01 Mar 2025 08:00:30 -0000", 30.0, id="http-date-minus-zero-zone"),
+        pytest.param("Sunday, 02-Mar-25 08:00:00 GMT", 86400.0, id="obsolete-rfc850-date"),
+        pytest.param("Sun Mar  2 08:00:00 2025", 86400.0, id="obsolete-asctime-date"),
+        pytest.param(
+            format_datetime(NOW - timedelta(hours=1), usegmt=True), 0.0, id="date-in-past"
+        ),
+        pytest.param(None, None, id="absent"),
+        pytest.param("", None, id="empty"),
+        pytest.param("soon", None, id="garbage"),
+        pytest.param("1.5", None, id="fraction-not-allowed"),
+        pytest.param("-5", None, id="negative"),
+        pytest.param("٣", None, id="non-ascii-digit"),
+    ],
+)
 def test_parse_retry_after(header: str | None, expected: float | None) -> None:
     assert parse_retry_after(header, now=NOW) == expected
 
@@ -87,23 +83,27 @@ def test_parse_retry_after_refuses_a_naive_now() -> None:
 
 # classify ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("status", "expected"), [
-    pytest.param(200, None, id="200"),
-    pytest.param(201, None, id="201"),
-    pytest.param(204, None, id="204"),
-    pytest.param(400, PermanentError, id="400"),
-    pytest.param(401, AuthFailed, id="401"),
-    pytest.param(403, PermanentError, id="403"),
-    pytest.param(404, PermanentError, id="404"),
-    pytest.param(413, PermanentError, id="413"),
-    pytest.param(422, PermanentError, id="422"),
-    pytest.param(429, TransientError, id="429"),
-    pytest.param(500, TransientError, id="500"),
-    pytest.param(501, PermanentError, id="501-not-implemented-never-heals"),
-    pytest.param(502, TransientError, id="502"),
-    pytest.param(503, TransientError, id="503"),
-    pytest.param(504, TransientError, id="504"),
-])
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        pytest.param(200, None, id="200"),
+        pytest.param(201, None, id="201"),
+        pytest.param(204, None, id="204"),
+        pytest.param(400, PermanentError, id="400"),
+        pytest.param(401, AuthFailed, id="401"),
+        pytest.param(403, PermanentError, id="403"),
+        pytest.param(404, PermanentError, id="404"),
+        pytest.param(413, PermanentError, id="413"),
+        pytest.param(422, PermanentError, id="422"),
+        pytest.param(429, TransientError, id="429"),
+        pytest.param(500, TransientError, id="500"),
+        pytest.param(501, PermanentError, id="501-not-implemented-never-heals"),
+        pytest.param(502, TransientError, id="502"),
+        pytest.param(503, TransientError, id="503"),
+        pytest.param(504, TransientError, id="504"),
+    ],
+)
 def test_classify_status(status: int, expected: type[NationalError] | None) -> None:
     body = "" if status == 204 else '{"error": "some_code", "message": "why"}'
     error = classify(response(status, body), None, url=URL)
@@ -116,10 +116,12 @@ def test_classify_status(status: int, expected: type[NationalError] | None) -> N
 
 
 def test_classify_message_names_method_path_status_and_server_error() -> None:
-    error = classify(response(404, '{"error": "unknown_province", "message": "no such"}'),
-                     None, url=URL)
-    assert str(error) == ("national API PUT /api/v1/provinces/48/tasks/a:1: "
-                          "404 unknown_province: no such")
+    error = classify(
+        response(404, '{"error": "unknown_province", "message": "no such"}'), None, url=URL
+    )
+    assert str(error) == (
+        "national API PUT /api/v1/provinces/48/tasks/a:1: 404 unknown_province: no such"
+    )
 
 
 def test_classify_403_names_the_province() -> None:
@@ -129,8 +131,10 @@ def test_classify_403_names_the_province() -> None:
 
 
 def test_classify_validation_error_lists_field_errors() -> None:
-    body = ('{"errors": [{"field": "budget.total_vnd", "code": "required", "message": "missing"},'
-            ' {"field": "title", "code": "too_long", "message": "over 2000"}]}')
+    body = (
+        '{"errors": [{"field": "budget.total_vnd", "code": "required", "message": "missing"},'
+        ' {"field": "title", "code": "too_long", "message": "over 2000"}]}'
+    )
     error = classify(response(422, body), None, url=URL)
     assert isinstance(error, PermanentError)
     assert "budget.total_vnd (required: missing)" in str(error)
@@ -144,25 +148,34 @@ def test_classify_reads_a_non_json_error_body() -> None:
     assert "<html>Bad gateway</html>" in str(error) and error.code is None
 
 
-@pytest.mark.parametrize(("status", "headers", "retry_after"), [
-    pytest.param(429, {"Retry-After": "7"}, 7.0, id="429-seconds"),
-    pytest.param(503, {"Retry-After": "120"}, 120.0, id="503-seconds"),
-    pytest.param(503, {"Retry-After": "later"}, None, id="503-garbage-header"),
-    pytest.param(503, {}, None, id="503-no-header"),
-])
-def test_classify_carries_retry_after(status: int, headers: dict[str, str],
-                                      retry_after: float | None) -> None:
+@pytest.mark.parametrize(
+    ("status", "headers", "retry_after"),
+    [
+        pytest.param(429, {"Retry-After": "7"}, 7.0, id="429-seconds"),
+        pytest.param(503, {"Retry-After": "120"}, 120.0, id="503-seconds"),
+        pytest.param(503, {"Retry-After": "later"}, None, id="503-garbage-header"),
+        pytest.param(503, {}, None, id="503-no-header"),
+    ],
+)
+def test_classify_carries_retry_after(
+    status: int, headers: dict[str, str], retry_after: float | None
+) -> None:
     error = classify(response(status, headers=headers), None, url=URL)
     assert isinstance(error, TransientError) and error.retry_after == retry_after
 
 
-@pytest.mark.parametrize(("exc", "expected"), [
-    pytest.param(requests.ConnectionError("reset"), TransientError, id="connection-error"),
-    pytest.param(requests.ConnectTimeout("timed out"), TransientError, id="connect-timeout"),
-    pytest.param(requests.ReadTimeout("read timed out"), TransientError, id="read-timeout"),
-    pytest.param(requests.exceptions.ChunkedEncodingError("cut"), TransientError, id="cut-body"),
-    pytest.param(requests.exceptions.InvalidURL("bad url"), PermanentError, id="invalid-url"),
-])
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        pytest.param(requests.ConnectionError("reset"), TransientError, id="connection-error"),
+        pytest.param(requests.ConnectTimeout("timed out"), TransientError, id="connect-timeout"),
+        pytest.param(requests.ReadTimeout("read timed out"), TransientError, id="read-timeout"),
+        pytest.param(
+            requests.exceptions.ChunkedEncodingError("cut"), TransientError, id="cut-body"
+        ),
+        pytest.param(requests.exceptions.InvalidURL("bad url"), PermanentError, id="invalid-url"),
+    ],
+)
 def test_classify_exceptions(exc: Exception, expected: type[NationalError]) -> None:
     error = classify(None, exc, url=URL, method="PUT")
     assert type(error) is expected
@@ -186,8 +199,14 @@ def test_classify_needs_something_to_classify() -> None:
 
 # retrying ------------------------------------------------------------------------------------
 
-def failing(clock: FakeClock, errors: Sequence[Exception], *, takes: float = 0.0,
-            starts: list[float] | None = None) -> tuple[list[int], Callable[[], str]]:
+
+def failing(
+    clock: FakeClock,
+    errors: Sequence[Exception],
+    *,
+    takes: float = 0.0,
+    starts: list[float] | None = None,
+) -> tuple[list[int], Callable[[], str]]:
     """A call that raises `errors` in turn (then succeeds), taking `takes` seconds each time."""
     calls: list[int] = []
 
@@ -199,6 +218,7 @@ def failing(clock: FakeClock, errors: Sequence[Exception], *, takes: float = 0.0
         if len(calls) <= len(errors):
             raise errors[len(calls) - 1]
         return "done"
+
     return calls, call
 
 
@@ -215,8 +235,9 @@ def test_transient_errors_are_retried_until_success() -> None:
 
 def test_backoff_grows_and_is_bounded() -> None:
     clock = FakeClock()
-    policy = RetryPolicy(max_attempts=7, initial_backoff=1, max_backoff=5, jitter=0,
-                         max_total_seconds=10_000)
+    policy = RetryPolicy(
+        max_attempts=7, initial_backoff=1, max_backoff=5, jitter=0, max_total_seconds=10_000
+    )
     calls, call = failing(clock, [transient()] * 10)
     with pytest.raises(RetryBudgetExceeded):
         retrying(policy, sleep=clock.sleep, clock=clock)(call)
@@ -225,8 +246,9 @@ def test_backoff_grows_and_is_bounded() -> None:
 
 def test_jitter_stays_within_its_bounds() -> None:
     clock = FakeClock()
-    policy = RetryPolicy(max_attempts=6, initial_backoff=1, max_backoff=8, jitter=0.5,
-                         max_total_seconds=10_000)
+    policy = RetryPolicy(
+        max_attempts=6, initial_backoff=1, max_backoff=8, jitter=0.5, max_total_seconds=10_000
+    )
     _, call = failing(clock, [transient()] * 10)
     with pytest.raises(RetryBudgetExceeded):
         retrying(policy, sleep=clock.sleep, clock=clock)(call)
@@ -276,13 +298,18 @@ def test_retry_after_beyond_the_policy_ends_the_call_politely() -> None:
     assert "3600 s" in str(raised.value) and "600 s allowed" in str(raised.value)
 
 
-@pytest.mark.parametrize("error", [
-    pytest.param(PermanentError("national API PUT /x: 400", status=400), id="permanent"),
-    pytest.param(AuthFailed("national API PUT /x: 401", status=401), id="auth-failed"),
-    pytest.param(NationalError("national API PUT /x: no result"), id="contract-break"),
-    pytest.param(RetryBudgetExceeded("nested call gave up", last=transient()), id="nested-budget"),
-    pytest.param(KeyError("bug"), id="programming-error"),
-])
+@pytest.mark.parametrize(
+    "error",
+    [
+        pytest.param(PermanentError("national API PUT /x: 400", status=400), id="permanent"),
+        pytest.param(AuthFailed("national API PUT /x: 401", status=401), id="auth-failed"),
+        pytest.param(NationalError("national API PUT /x: no result"), id="contract-break"),
+        pytest.param(
+            RetryBudgetExceeded("nested call gave up", last=transient()), id="nested-budget"
+        ),
+        pytest.param(KeyError("bug"), id="programming-error"),
+    ],
+)
 def test_other_errors_are_raised_after_exactly_one_try(error: Exception) -> None:
     clock = FakeClock()
     calls, call = failing(clock, [error])
@@ -297,8 +324,11 @@ def test_each_retry_is_logged_as_a_warning(caplog: pytest.LogCaptureFixture) -> 
     with caplog.at_level("WARNING", logger="sync.national.retry"):
         retrying(RetryPolicy(jitter=0), sleep=clock.sleep, clock=clock)(call)
     assert [r.levelname for r in caplog.records] == ["WARNING"]
-    assert caplog.records[0].getMessage().startswith(
-        "national API 503, retrying in 2.3 s (attempt 2/6)")
+    assert (
+        caplog.records[0]
+        .getMessage()
+        .startswith("national API 503, retrying in 2.3 s (attempt 2/6)")
+    )
 
 
 def test_one_retrying_object_keeps_a_budget_per_call() -> None:
@@ -310,10 +340,15 @@ def test_one_retrying_object_keeps_a_budget_per_call() -> None:
         assert retry(call) == "done"
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    pytest.param({"max_attempts": 0}, "max_attempts must be at least 1", id="no-attempts"),
-    pytest.param({"max_backoff": -1}, "max_backoff must not be negative", id="negative-backoff"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        pytest.param({"max_attempts": 0}, "max_attempts must be at least 1", id="no-attempts"),
+        pytest.param(
+            {"max_backoff": -1}, "max_backoff must not be negative", id="negative-backoff"
+        ),
+    ],
+)
 def test_retry_policy_refuses_nonsense(changes: dict[str, float], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         RetryPolicy(**changes)  # type: ignore[arg-type]

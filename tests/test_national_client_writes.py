@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -23,128 +22,174 @@ from sync.national import (
     PermanentError,
     RetryAfterTooLong,
     RetryBudgetExceeded,
-    RetryPolicy,
     StaticToken,
     WriteResult,
     WriteStatus,
 )
+from tests import national_fixtures
+from tests.national_fixtures import (
+    BASE,
+    FIELD_ERRORS,
+    PROVINCE,
+    TASK_URL,
+    FakeClock,
+    make_client,
+    result,
+)
 
-BASE = "https://national.invalid/api"
-PROVINCE = f"{BASE}/v1/provinces/48"
-TASK_URL = f"{PROVINCE}/tasks/qlkh%3A1"
 RECORD = {"local_id": "qlkh:1", "title": "Nghiên cứu giống lúa chịu mặn"}
 
-
-class FakeClock:
-    """A monotonic clock that only moves when told to, or when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture(autouse=True)
-def no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    def forbidden(seconds: float) -> None:
-        raise AssertionError(f"a test slept for real ({seconds} s)")
-    monkeypatch.setattr(time, "sleep", forbidden)
-
-
-@pytest.fixture
-def api() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-def make_client(clock: FakeClock, base: str = BASE, **policy: Any) -> NationalClient:
-    return NationalClient(base, "48", StaticToken("key"),
-                          policy=RetryPolicy(**{"max_attempts": 3, "jitter": 0, **policy}),
-                          sleep=clock.sleep, clock=clock)
-
-
-def result(local_id: str = "qlkh:1", status: str = "updated", **extra: Any) -> dict[str, Any]:
-    return {"local_id": local_id, "status": status, "national_id": "VN-48-7", "revision": 2,
-            "content_hash": "c0ffee", "errors": [], **extra}
+# The shared fixtures, requested by name below.
+api = national_fixtures.api
+clock = national_fixtures.clock
+no_real_sleep = national_fixtures.no_real_sleep
 
 
 # put_task: every status class ----------------------------------------------------------------
 
-FIELD_ERRORS = [{"field": "budget.total_vnd", "code": "required", "message": "thiếu kinh phí"}]
 
-
-@pytest.mark.parametrize(("answer", "expected", "tries"), [
-    pytest.param({"status": 201, "json": result(status="created", revision=1)},
-                 WriteResult("qlkh:1", WriteStatus.CREATED, "VN-48-7", 1, "c0ffee"), 1,
-                 id="201-created"),
-    pytest.param({"status": 200, "json": result()},
-                 WriteResult("qlkh:1", WriteStatus.UPDATED, "VN-48-7", 2, "c0ffee"), 1,
-                 id="200-updated"),
-    pytest.param({"status": 200, "json": result(status="unchanged")},
-                 WriteResult("qlkh:1", WriteStatus.UNCHANGED, "VN-48-7", 2, "c0ffee"), 1,
-                 id="200-unchanged"),
-    pytest.param({"status": 422, "json": {"errors": FIELD_ERRORS}},
-                 WriteResult.rejected("qlkh:1", tuple(FIELD_ERRORS)), 1, id="422-rejected"),
-    pytest.param({"status": 422, "json": {"error": "invalid", "message": "bad record"}},
-                 WriteResult.rejected("qlkh:1", ({"field": "", "code": "invalid",
-                                                  "message": "bad record"},)), 1,
-                 id="422-without-field-errors"),
-    pytest.param({"status": 400, "json": {"error": "bad_request", "message": "not JSON"}},
-                 pytest.raises(PermanentError, match="400 bad_request: not JSON"), 1, id="400"),
-    pytest.param({"status": 401, "json": {"error": "invalid_token"}},
-                 pytest.raises(AuthFailed, match="401 invalid_token"), 1, id="401"),
-    pytest.param({"status": 403, "json": {"error": "forbidden"}},
-                 pytest.raises(PermanentError, match="province 48 not allowed for this client"),
-                 1, id="403"),
-    pytest.param({"status": 404, "json": {"error": "unknown_province"}},
-                 pytest.raises(PermanentError, match="404 unknown_province"), 1, id="404"),
-    pytest.param({"status": 413, "json": {"error": "too_large"}},
-                 pytest.raises(PermanentError, match="413 too_large"), 1, id="413"),
-    pytest.param({"status": 429, "json": {"error": "slow_down"}},
-                 pytest.raises(RetryBudgetExceeded, match="429 slow_down"), 3, id="429"),
-    pytest.param({"status": 500, "body": "boom"},
-                 pytest.raises(RetryBudgetExceeded, match="500 boom"), 3, id="500"),
-    pytest.param({"status": 502, "body": ""},
-                 pytest.raises(RetryBudgetExceeded, match="502 Bad Gateway"), 3, id="502"),
-    pytest.param({"status": 503, "json": {"error": "unavailable", "message": "maintenance"}},
-                 pytest.raises(RetryBudgetExceeded, match="503 unavailable: maintenance"), 3,
-                 id="503"),
-    pytest.param({"status": 504, "body": ""},
-                 pytest.raises(RetryBudgetExceeded, match="504"), 3, id="504"),
-    pytest.param({"body": requests.ConnectionError("connection reset by peer")},
-                 pytest.raises(RetryBudgetExceeded, match="connection failed"), 3,
-                 id="connection-error"),
-    pytest.param({"body": requests.ReadTimeout("read timed out")},
-                 pytest.raises(RetryBudgetExceeded, match="timed out"), 3, id="read-timeout"),
-    pytest.param({"status": 200, "body": '{"local_id": "qlkh:1", "sta'},
-                 pytest.raises(RetryBudgetExceeded, match="body is cut or not JSON"), 3,
-                 id="200-cut-json-body"),
-    pytest.param({"status": 200, "body": "<html>gateway login</html>"},
-                 pytest.raises(RetryBudgetExceeded, match="body is cut or not JSON"), 3,
-                 id="200-html-body"),
-    pytest.param({"status": 200, "json": result(status="stored")},
-                 pytest.raises(NationalError, match="unknown status 'stored'"), 1,
-                 id="200-unknown-write-status"),
-    pytest.param({"status": 200, "json": result(local_id="qlkh:2")},
-                 pytest.raises(NationalError, match="answered for 'qlkh:2'"), 1,
-                 id="200-result-for-another-record"),
-    pytest.param({"status": 202, "json": result()},
-                 pytest.raises(NationalError, match="unexpected status 202"), 1,
-                 id="202-not-in-contract"),
-])
-def test_put_task_answers(api: responses.RequestsMock, clock: FakeClock,
-                          answer: dict[str, Any], expected: Any, tries: int) -> None:
+@pytest.mark.parametrize(
+    ("answer", "expected", "tries"),
+    [
+        pytest.param(
+            {"status": 201, "json": result(status="created", revision=1)},
+            WriteResult("qlkh:1", WriteStatus.CREATED, "VN-48-7", 1, "c0ffee"),
+            1,
+            id="201-created",
+        ),
+        pytest.param(
+            {"status": 200, "json": result()},
+            WriteResult("qlkh:1", WriteStatus.UPDATED, "VN-48-7", 2, "c0ffee"),
+            1,
+            id="200-updated",
+        ),
+        pytest.param(
+            {"status": 200, "json": result(status="unchanged")},
+            WriteResult("qlkh:1", WriteStatus.UNCHANGED, "VN-48-7", 2, "c0ffee"),
+            1,
+            id="200-unchanged",
+        ),
+        pytest.param(
+            {"status": 422, "json": {"errors": FIELD_ERRORS}},
+            WriteResult.rejected("qlkh:1", tuple(FIELD_ERRORS)),
+            1,
+            id="422-rejected",
+        ),
+        pytest.param(
+            {"status": 422, "json": {"error": "invalid", "message": "bad record"}},
+            WriteResult.rejected(
+                "qlkh:1", ({"field": "", "code": "invalid", "message": "bad record"},)
+            ),
+            1,
+            id="422-without-field-errors",
+        ),
+        pytest.param(
+            {"status": 400, "json": {"error": "bad_request", "message": "not JSON"}},
+            pytest.raises(PermanentError, match="400 bad_request: not JSON"),
+            1,
+            id="400",
+        ),
+        pytest.param(
+            {"status": 401, "json": {"error": "invalid_token"}},
+            pytest.raises(AuthFailed, match="401 invalid_token"),
+            1,
+            id="401",
+        ),
+        pytest.param(
+            {"status": 403, "json": {"error": "forbidden"}},
+            pytest.raises(PermanentError, match="province 48 not allowed for this client"),
+            1,
+            id="403",
+        ),
+        pytest.param(
+            {"status": 404, "json": {"error": "unknown_province"}},
+            pytest.raises(PermanentError, match="404 unknown_province"),
+            1,
+            id="404",
+        ),
+        pytest.param(
+            {"status": 413, "json": {"error": "too_large"}},
+            pytest.raises(PermanentError, match="413 too_large"),
+            1,
+            id="413",
+        ),
+        pytest.param(
+            {"status": 429, "json": {"error": "slow_down"}},
+            pytest.raises(RetryBudgetExceeded, match="429 slow_down"),
+            3,
+            id="429",
+        ),
+        pytest.param(
+            {"status": 500, "body": "boom"},
+            pytest.raises(RetryBudgetExceeded, match="500 boom"),
+            3,
+            id="500",
+        ),
+        pytest.param(
+            {"status": 502, "body": ""},
+            pytest.raises(RetryBudgetExceeded, match="502 Bad Gateway"),
+            3,
+            id="502",
+        ),
+        pytest.param(
+            {"status": 503, "json": {"error": "unavailable", "message": "maintenance"}},
+            pytest.raises(RetryBudgetExceeded, match="503 unavailable: maintenance"),
+            3,
+            id="503",
+        ),
+        pytest.param(
+            {"status": 504, "body": ""},
+            pytest.raises(RetryBudgetExceeded, match="504"),
+            3,
+            id="504",
+        ),
+        pytest.param(
+            {"body": requests.ConnectionError("connection reset by peer")},
+            pytest.raises(RetryBudgetExceeded, match="connection failed"),
+            3,
+            id="connection-error",
+        ),
+        pytest.param(
+            {"body": requests.ReadTimeout("read timed out")},
+            pytest.raises(RetryBudgetExceeded, match="timed out"),
+            3,
+            id="read-timeout",
+        ),
+        pytest.param(
+            {"status": 200, "body": '{"local_id": "qlkh:1", "sta'},
+            pytest.raises(RetryBudgetExceeded, match="body is cut or not JSON"),
+            3,
+            id="200-cut-json-body",
+        ),
+        pytest.param(
+            {"status": 200, "body": "<html>gateway login</html>"},
+            pytest.raises(RetryBudgetExceeded, match="body is cut or not JSON"),
+            3,
+            id="200-html-body",
+        ),
+        pytest.param(
+            {"status": 200, "json": result(status="stored")},
+            pytest.raises(NationalError, match="unknown status 'stored'"),
+            1,
+            id="200-unknown-write-status",
+        ),
+        pytest.param(
+            {"status": 200, "json": result(local_id="qlkh:2")},
+            pytest.raises(NationalError, match="answered for 'qlkh:2'"),
+            1,
+            id="200-result-for-another-record",
+        ),
+        pytest.param(
+            {"status": 202, "json": result()},
+            pytest.raises(NationalError, match="unexpected status 202"),
+            1,
+            id="202-not-in-contract",
+        ),
+    ],
+)
+def test_put_task_answers(
+    api: responses.RequestsMock, clock: FakeClock, answer: dict[str, Any], expected: Any, tries: int
+) -> None:
     api.put(TASK_URL, **answer)
     if isinstance(expected, WriteResult):
         assert make_client(clock).put_task("qlkh:1", RECORD) == expected
@@ -164,13 +209,17 @@ def test_transient_faults_then_success(api: responses.RequestsMock, clock: FakeC
     assert len(api.calls) == 3 and clock.sleeps == [1.0, 2.0]
 
 
-@pytest.mark.parametrize(("header", "at_least"), [
-    pytest.param("30", 30.0, id="delta-seconds"),
-    # An HTTP-date has whole seconds, and a little real time passes before it is read.
-    pytest.param("http-date-in-31-s", 29.0, id="http-date"),
-])
-def test_retry_after_is_honoured(api: responses.RequestsMock, clock: FakeClock, header: str,
-                                 at_least: float) -> None:
+@pytest.mark.parametrize(
+    ("header", "at_least"),
+    [
+        pytest.param("30", 30.0, id="delta-seconds"),
+        # An HTTP-date has whole seconds, and a little real time passes before it is read.
+        pytest.param("http-date-in-31-s", 29.0, id="http-date"),
+    ],
+)
+def test_retry_after_is_honoured(
+    api: responses.RequestsMock, clock: FakeClock, header: str, at_least: float
+) -> None:
     if header == "http-date-in-31-s":
         when = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=31)
         header = format_datetime(when, usegmt=True)
@@ -179,11 +228,12 @@ def test_retry_after_is_honoured(api: responses.RequestsMock, clock: FakeClock, 
     api.put(TASK_URL, json=result())
     make_client(clock).put_task("qlkh:1", RECORD)
     assert clock.sleeps[0] >= at_least
-    assert clock.sleeps[1] == 2.0   # Retry-After: 0 never shortens our own backoff
+    assert clock.sleeps[1] == 2.0  # Retry-After: 0 never shortens our own backoff
 
 
-def test_retry_after_too_long_ends_the_call_without_waiting(api: responses.RequestsMock,
-                                                            clock: FakeClock) -> None:
+def test_retry_after_too_long_ends_the_call_without_waiting(
+    api: responses.RequestsMock, clock: FakeClock
+) -> None:
     api.put(TASK_URL, status=503, headers={"Retry-After": "7200"})
     with pytest.raises(RetryAfterTooLong) as raised:
         make_client(clock, max_retry_after=600).put_task("qlkh:1", RECORD)
@@ -199,16 +249,21 @@ def test_total_retry_time_is_bounded(api: responses.RequestsMock, clock: FakeClo
 
 # request shape -------------------------------------------------------------------------------
 
-def test_local_id_with_colon_and_slash_is_percent_encoded(api: responses.RequestsMock,
-                                                          clock: FakeClock) -> None:
-    api.put(re.compile(rf"{re.escape(PROVINCE)}/tasks/.*"),
-            json=result(local_id="binhdinh-qlkh:12/2024"))
+
+def test_local_id_with_colon_and_slash_is_percent_encoded(
+    api: responses.RequestsMock, clock: FakeClock
+) -> None:
+    api.put(
+        re.compile(rf"{re.escape(PROVINCE)}/tasks/.*"),
+        json=result(local_id="binhdinh-qlkh:12/2024"),
+    )
     make_client(clock).put_task("binhdinh-qlkh:12/2024", {"local_id": "binhdinh-qlkh:12/2024"})
     assert api.calls[0].request.path_url == "/api/v1/provinces/48/tasks/binhdinh-qlkh%3A12%2F2024"
 
 
-def test_body_is_utf8_json_with_the_bearer_token(api: responses.RequestsMock,
-                                                 clock: FakeClock) -> None:
+def test_body_is_utf8_json_with_the_bearer_token(
+    api: responses.RequestsMock, clock: FakeClock
+) -> None:
     api.put(TASK_URL, json=result())
     make_client(clock).put_task("qlkh:1", RECORD)
     request = api.calls[0].request
@@ -219,29 +274,48 @@ def test_body_is_utf8_json_with_the_bearer_token(api: responses.RequestsMock,
     assert json.loads(request.body) == RECORD
 
 
-@pytest.mark.parametrize(("local_id", "record", "message"), [
-    pytest.param("qlkh:1", {"local_id": "qlkh:2"}, "record's local_id is 'qlkh:2'",
-                 id="local-id-mismatch"),
-    pytest.param("", {}, "local_id must be a non-empty string", id="empty-local-id"),
-    pytest.param("qlkh:1", {"approval": {"decision_date": datetime.now(timezone.utc)}},
-                 "record 'qlkh:1': field approval.decision_date cannot be sent as JSON",
-                 id="datetime-value"),
-    pytest.param("qlkh:1", {"budget": {"total_vnd": float("nan")}},
-                 "field budget.total_vnd cannot be sent as JSON", id="nan-value"),
-    pytest.param("qlkh:1", ["not", "a", "record"], "expected a JSON object", id="not-an-object"),
-])
-def test_put_task_refuses_bad_input_before_sending(api: responses.RequestsMock, clock: FakeClock,
-                                                   local_id: str, record: Any,
-                                                   message: str) -> None:
+@pytest.mark.parametrize(
+    ("local_id", "record", "message"),
+    [
+        pytest.param(
+            "qlkh:1",
+            {"local_id": "qlkh:2"},
+            "record's local_id is 'qlkh:2'",
+            id="local-id-mismatch",
+        ),
+        pytest.param("", {}, "local_id must be a non-empty string", id="empty-local-id"),
+        pytest.param(
+            "qlkh:1",
+            {"approval": {"decision_date": datetime.now(timezone.utc)}},
+            "record 'qlkh:1': field approval.decision_date cannot be sent as JSON",
+            id="datetime-value",
+        ),
+        pytest.param(
+            "qlkh:1",
+            {"budget": {"total_vnd": float("nan")}},
+            "field budget.total_vnd cannot be sent as JSON",
+            id="nan-value",
+        ),
+        pytest.param(
+            "qlkh:1", ["not", "a", "record"], "expected a JSON object", id="not-an-object"
+        ),
+    ],
+)
+def test_put_task_refuses_bad_input_before_sending(
+    api: responses.RequestsMock, clock: FakeClock, local_id: str, record: Any, message: str
+) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         make_client(clock).put_task(local_id, record)
     assert len(api.calls) == 0
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    pytest.param({"base_url": "national.invalid"}, "http(s) URL", id="base-url-without-scheme"),
-    pytest.param({"province": "Bình Định"}, "2-digit province code", id="province-name"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        pytest.param({"base_url": "national.invalid"}, "http(s) URL", id="base-url-without-scheme"),
+        pytest.param({"province": "Bình Định"}, "2-digit province code", id="province-name"),
+    ],
+)
 def test_client_refuses_bad_settings(kwargs: dict[str, str], message: str) -> None:
     args = {"base_url": BASE, "province": "48", **kwargs}
     with pytest.raises(ValueError, match=re.escape(message)):
@@ -249,6 +323,7 @@ def test_client_refuses_bad_settings(kwargs: dict[str, str], message: str) -> No
 
 
 # against a real loopback server: faults that only a socket produces --------------------------
+
 
 class FlakyStore(BaseHTTPRequestHandler):
     """Stores each PUT; the first PUT of each record gets its connection cut after storing,
@@ -293,8 +368,9 @@ class FlakyStore(BaseHTTPRequestHandler):
 def loopback() -> Iterator[tuple[str, type[FlakyStore]]]:
     handler = type("Handler", (FlakyStore,), {"stored": {}, "puts": [], "gets": []})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/api", handler
@@ -305,7 +381,8 @@ def loopback() -> Iterator[tuple[str, type[FlakyStore]]]:
 
 
 def test_connection_cut_after_the_server_stored_the_write(
-        loopback: tuple[str, type[FlakyStore]], clock: FakeClock) -> None:
+    loopback: tuple[str, type[FlakyStore]], clock: FakeClock
+) -> None:
     base, handler = loopback
     with make_client(clock, base=base) as client:
         written = client.put_task("qlkh:1", RECORD)
@@ -316,8 +393,9 @@ def test_connection_cut_after_the_server_stored_the_write(
     assert len(clock.sleeps) == 1
 
 
-def test_body_cut_short_by_the_server_is_retried(loopback: tuple[str, type[FlakyStore]],
-                                                 clock: FakeClock) -> None:
+def test_body_cut_short_by_the_server_is_retried(
+    loopback: tuple[str, type[FlakyStore]], clock: FakeClock
+) -> None:
     base, handler = loopback
     with make_client(clock, base=base) as client:
         assert client.get_task("qlkh:1") == RECORD
