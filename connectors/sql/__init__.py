@@ -11,8 +11,12 @@ A source's `[sources.NAME.connector]` table, with the defaults shown::
     modified_column = "ngay_cap_nhat"  # default none
     deleted_column = "da_xoa"        # default none; true, non-zero, yes/có/x = deleted
     batch_size = 1000                # rows per round trip of the server-side cursor
-    timeout = 300                    # statement timeout, seconds
+    timeout = 300                    # statement timeout, seconds (SQLite: how long a read
+                                     # waits for another program's write lock)
     connect_timeout = 10             # seconds
+
+A SQLite file (`sqlite:///data/qlkh.sqlite`) is relative to the config file's folder when its
+path is; it is never created: a missing file is unavailable, like a missing spreadsheet.
 
 Drivers come as extras: `stisync[postgres]` (postgresql+psycopg://), `stisync[mysql]`
 (mysql+pymysql://, also for MariaDB), `stisync[mssql]` (mssql+pymssql://).

@@ -13,7 +13,8 @@ How each database keeps a read read-only:
 Timeouts: every driver gets a connect timeout; the statement timeout is set in the session
 where the database has one (PostgreSQL `statement_timeout`, MariaDB `max_statement_time`,
 MySQL `max_execution_time`) and as the driver's query timeout for SQL Server. MariaDB and MySQL
-count the whole streamed read against it, including the time stisync spends on the rows.
+count the whole streamed read against it, including the time stisync spends on the rows. SQLite
+has none: the timeout bounds how long a read waits for another program's write lock.
 """
 
 from __future__ import annotations
@@ -68,8 +69,13 @@ def connect_args(url: URL, timeout: float, connect_timeout: float) -> dict[str, 
     read = math.ceil(timeout + _read_grace(timeout))
     if driver in ("psycopg", "psycopg2"):
         # libpq waits at least 2 s; keepalives notice a server that vanished mid-read.
-        return {"connect_timeout": max(2, whole), "keepalives": 1, "keepalives_idle": 30,
-                "keepalives_interval": 10, "keepalives_count": 3}
+        return {
+            "connect_timeout": max(2, whole),
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        }
     if driver == "pg8000":
         return {"timeout": read}
     if driver in ("pymysql", "mysqldb", "mariadbconnector"):
@@ -84,7 +90,9 @@ def connect_args(url: URL, timeout: float, connect_timeout: float) -> dict[str, 
     if driver == "pyodbc":
         return {"timeout": whole}  # pyodbc's timeout is the login timeout
     if driver == "pysqlite":
-        return {"timeout": connect_timeout}
+        # sqlite3's timeout is how long a statement waits for another program's lock: SQLite's
+        # only statement timeout. Opening a file never waits.
+        return {"timeout": timeout}
     return {}
 
 
@@ -101,18 +109,26 @@ def begin_read(conn: Connection, timeout: float) -> None:
     name = conn.dialect.name
     if name == "postgresql":
         conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-        conn.execute(text("SELECT set_config('statement_timeout', :ms, true), "
-                          "set_config('TimeZone', :zone, true)"),
-                     {"ms": str(max(1, round(timeout * 1000))), "zone": VIETNAM_ZONE})
+        conn.execute(
+            text(
+                "SELECT set_config('statement_timeout', :ms, true), "
+                "set_config('TimeZone', :zone, true)"
+            ),
+            {"ms": str(max(1, round(timeout * 1000))), "zone": VIETNAM_ZONE},
+        )
     elif name in ("mysql", "mariadb"):
         conn.execute(text("SET SESSION time_zone = :zone"), {"zone": VIETNAM_OFFSET})
         # A slow consumer of a streamed result would otherwise be cut off after 60 s.
         if getattr(conn.dialect, "is_mariadb", False):
-            conn.execute(text("SET SESSION max_statement_time = :s, net_write_timeout = :w"),
-                         {"s": timeout, "w": math.ceil(timeout)})
+            conn.execute(
+                text("SET SESSION max_statement_time = :s, net_write_timeout = :w"),
+                {"s": timeout, "w": math.ceil(timeout)},
+            )
         else:
-            conn.execute(text("SET SESSION max_execution_time = :ms, net_write_timeout = :w"),
-                         {"ms": max(1, round(timeout * 1000)), "w": math.ceil(timeout)})
+            conn.execute(
+                text("SET SESSION max_execution_time = :ms, net_write_timeout = :w"),
+                {"ms": max(1, round(timeout * 1000)), "w": math.ceil(timeout)},
+            )
         conn.exec_driver_sql("START TRANSACTION READ ONLY")
     elif name == "sqlite":
         conn.exec_driver_sql("PRAGMA query_only = ON")
@@ -126,4 +142,5 @@ def has_offset(column_type: TypeEngine[Any]) -> bool:
     """Whether the column holds instants (timestamptz, datetimeoffset), not wall-clock time."""
     # SQLAlchemy's SQL Server DATETIMEOFFSET does not set `timezone`.
     return isinstance(column_type, DateTime) and (
-        bool(column_type.timezone) or type(column_type).__name__ == "DATETIMEOFFSET")
+        bool(column_type.timezone) or type(column_type).__name__ == "DATETIMEOFFSET"
+    )

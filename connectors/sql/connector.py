@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Generator, Mapping, Sequence
 from contextlib import suppress
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,6 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from connectors.base import Connector, SourceRecord
 from connectors.errors import SourceConfigError, SourceDataError
+from connectors.sql import sqlite
 from connectors.sql.backends import backend_for, begin_read, connect_args, driver_sets_timeouts
 from connectors.sql.failures import explain
 from connectors.sql.options import SqlSettings, read_settings, url_from_config
@@ -44,7 +46,10 @@ class SqlConnector(Connector):
     def __init__(self, name: str, options: Mapping[str, Any], *, base_dir: Path | None = None):
         super().__init__(name, options, base_dir=base_dir)
         url_text = url_from_config(name, self.options) or self.secret("url", required=True)
-        self.settings: SqlSettings = read_settings(name, self.options, url_text or "")
+        settings = read_settings(name, self.options, url_text or "")
+        self.settings: SqlSettings = replace(
+            settings, url=sqlite.resolve(settings.url, self.base_dir)
+        )
         self.backend = backend_for(self.settings.url)
         self._check_driver()
         s = self.settings
@@ -75,9 +80,15 @@ class SqlConnector(Connector):
 
     def _read(self, since: datetime | None) -> Generator[SourceRecord, None, None]:
         s = self.settings
+        sqlite.require_file(self.name, s.url)
         engine = self._engine()
-        logger.debug("%s: reading %s from %s (read-only: %s)", self.name, self.what, s.where,
-                     self.backend.read_only)
+        logger.debug(
+            "%s: reading %s from %s (read-only: %s)",
+            self.name,
+            self.what,
+            s.where,
+            self.backend.read_only,
+        )
         try:
             with self._connect(engine) as conn:
                 yield from self._rows(conn, since)
@@ -86,8 +97,9 @@ class SqlConnector(Connector):
         finally:
             engine.dispose()
 
-    def _rows(self, conn: Connection, since: datetime | None
-              ) -> Generator[SourceRecord, None, None]:
+    def _rows(
+        self, conn: Connection, since: datetime | None
+    ) -> Generator[SourceRecord, None, None]:
         s = self.settings
         begin_read(conn, s.timeout)
         plan = self._plan(conn, since)
@@ -119,19 +131,29 @@ class SqlConnector(Connector):
         seen: set[str] = set()
         for column in columns:
             if column in seen:
-                raise SourceConfigError(self.name, "query", f"returns column {column!r} twice; "
-                                        "name each column once (… AS another_name)")
+                raise SourceConfigError(
+                    self.name,
+                    "query",
+                    f"returns column {column!r} twice; name each column once (… AS another_name)",
+                )
             seen.add(column)
 
         def find(key: str, wanted: str) -> int:
             return columns.index(pick_column(self.name, key, wanted, columns, what))
 
-        return (find("id_column", s.id_column),
-                find("modified_column", s.modified_column) if s.modified_column else None,
-                find("deleted_column", s.deleted_column) if s.deleted_column else None)
+        return (
+            find("id_column", s.id_column),
+            find("modified_column", s.modified_column) if s.modified_column else None,
+            find("deleted_column", s.deleted_column) if s.deleted_column else None,
+        )
 
-    def _record(self, columns: Sequence[str], picks: tuple[int, int | None, int | None],
-                row: Row[Any], number: int) -> SourceRecord:
+    def _record(
+        self,
+        columns: Sequence[str],
+        picks: tuple[int, int | None, int | None],
+        row: Row[Any],
+        number: int,
+    ) -> SourceRecord:
         id_at, modified_col, deleted_col = picks
         origin = {"table" if self.table is not None else "query": self.what, "row": number}
         where = f"{self.what}, row {number}"
@@ -140,9 +162,12 @@ class SqlConnector(Connector):
             try:
                 payload[column] = plain(value)
             except BinaryValue as exc:
-                raise SourceDataError(self.name, f"column {column!r} {exc}; leave binary columns "
-                                      "out (a query or a view without them)", where=where
-                                      ) from None
+                raise SourceDataError(
+                    self.name,
+                    f"column {column!r} {exc}; leave binary columns "
+                    "out (a query or a view without them)",
+                    where=where,
+                ) from None
         raw_id = payload[columns[id_at]]
         record_id = "" if raw_id is None else str(raw_id).strip()
         if not record_id:
@@ -157,28 +182,38 @@ class SqlConnector(Connector):
             origin=origin,
         )
 
-    def _moment(self, row: Row[Any], at: int | None, columns: Sequence[str], where: str
-                ) -> datetime | None:
+    def _moment(
+        self, row: Row[Any], at: int | None, columns: Sequence[str], where: str
+    ) -> datetime | None:
         if at is None:
             return None
         try:
             return moment(row[at])
         except ValueError as exc:
             # The row is still yielded: a record whose time cannot be read may have changed.
-            self._warn("%s: %s, column %r: %s; the row is read as changed", self.name, where,
-                       columns[at], exc)
+            self._warn(
+                "%s: %s, column %r: %s; the row is read as changed",
+                self.name,
+                where,
+                columns[at],
+                exc,
+            )
             return None
 
-    def _deleted(self, row: Row[Any], at: int | None, columns: Sequence[str], where: str
-                 ) -> bool:
+    def _deleted(self, row: Row[Any], at: int | None, columns: Sequence[str], where: str) -> bool:
         if at is None:
             return False
         try:
             return is_deleted(row[at])
         except ValueError as exc:
             # Read as present: a wrong "deleted" would take a record off the national side.
-            self._warn("%s: %s, column %r: %s; the row is read as not deleted", self.name,
-                       where, columns[at], exc)
+            self._warn(
+                "%s: %s, column %r: %s; the row is read as not deleted",
+                self.name,
+                where,
+                columns[at],
+                exc,
+            )
             return False
 
     # Set-up -------------------------------------------------------------------------------
@@ -186,39 +221,57 @@ class SqlConnector(Connector):
     def _engine(self) -> Engine:
         s = self.settings
         # NullPool: a run holds one connection and gives it back to the server when it ends.
-        return create_engine(s.url, poolclass=NullPool,
-                             connect_args=connect_args(s.url, s.timeout, s.connect_timeout))
+        return create_engine(
+            sqlite.open_existing(s.url),
+            poolclass=NullPool,
+            connect_args=connect_args(s.url, s.timeout, s.connect_timeout),
+        )
 
     def _connect(self, engine: Engine) -> Connection:
         try:
             return engine.connect()
         except UnicodeEncodeError as exc:
             # PyMySQL sends the login in Latin-1: "mật-khẩu" fails before the server sees it.
-            raise SourceConfigError(self.name, self.settings.url_key, f"holds a URL whose "
-                                    f"driver cannot send the user name or password "
-                                    f"({exc.reason}); use ASCII characters in them") from None
+            raise SourceConfigError(
+                self.name,
+                self.settings.url_key,
+                f"holds a URL whose "
+                f"driver cannot send the user name or password "
+                f"({exc.reason}); use ASCII characters in them",
+            ) from None
 
     def _check_driver(self) -> None:
         url = self.settings.url
         try:
             url.get_dialect().import_dbapi()
         except NoSuchModuleError:
-            raise SourceConfigError(self.name, self.settings.url_key, f"names database kind "
-                                    f"{url.drivername!r}, which SQLAlchemy does not know"
-                                    ) from None
+            raise SourceConfigError(
+                self.name,
+                self.settings.url_key,
+                f"names database kind {url.drivername!r}, which SQLAlchemy does not know",
+            ) from None
         except ImportError as exc:
             extra = self.backend.installs
             hint = f" (pip install 'stisync[{extra}]')" if extra else ""
-            raise SourceConfigError(self.name, self.settings.url_key, f"needs the "
-                                    f"{url.get_driver_name()} "
-                                    f"driver, which is not installed{hint}: {exc}") from None
+            raise SourceConfigError(
+                self.name,
+                self.settings.url_key,
+                f"needs the {url.get_driver_name()} driver, which is not installed{hint}: {exc}",
+            ) from None
         if self.backend.sqlglot is None:
-            logger.warning("%s: stisync knows no read-only transaction for %s; only the query "
-                           "check and the login's rights keep the read read-only",
-                           self.name, self.backend.name)
+            logger.warning(
+                "%s: stisync knows no read-only transaction for %s; only the query "
+                "check and the login's rights keep the read read-only",
+                self.name,
+                self.backend.name,
+            )
         if not driver_sets_timeouts(url):
-            logger.warning("%s: no timeouts are known for the %s driver; a database that "
-                           "hangs may hold the run", self.name, url.get_driver_name())
+            logger.warning(
+                "%s: no timeouts are known for the %s driver; a database that "
+                "hangs may hold the run",
+                self.name,
+                url.get_driver_name(),
+            )
 
     def _describe(self) -> str:
         if self.table is not None:

@@ -21,6 +21,7 @@ class Cause(enum.Enum):
     LOGIN = "login"
     NO_DATABASE = "no database"
     TIMEOUT = "statement timeout"
+    LOCKED = "locked by another program"
     NO_ANSWER = "no answer"
     WRITE_REFUSED = "write refused"
     BAD_QUERY = "bad query"
@@ -29,10 +30,22 @@ class Cause(enum.Enum):
 
 
 # SQLSTATE classes and codes (PostgreSQL), server error numbers (MariaDB/MySQL, SQL Server).
-_PG = {"28000": Cause.LOGIN, "28P01": Cause.LOGIN, "3D000": Cause.NO_DATABASE,
-       "57014": Cause.TIMEOUT, "25006": Cause.WRITE_REFUSED, "42501": Cause.BAD_QUERY}
-_PG_CLASSES = {"08": Cause.OUTAGE, "53": Cause.OUTAGE, "57": Cause.OUTAGE, "40": Cause.OUTAGE,
-               "42": Cause.BAD_QUERY, "22": Cause.DATA}
+_PG = {
+    "28000": Cause.LOGIN,
+    "28P01": Cause.LOGIN,
+    "3D000": Cause.NO_DATABASE,
+    "57014": Cause.TIMEOUT,
+    "25006": Cause.WRITE_REFUSED,
+    "42501": Cause.BAD_QUERY,
+}
+_PG_CLASSES = {
+    "08": Cause.OUTAGE,
+    "53": Cause.OUTAGE,
+    "57": Cause.OUTAGE,
+    "40": Cause.OUTAGE,
+    "42": Cause.BAD_QUERY,
+    "22": Cause.DATA,
+}
 _MYSQL = {
     **dict.fromkeys((1044, 1045, 1130, 1251, 1698, 1862, 2059), Cause.LOGIN),
     1049: Cause.NO_DATABASE,
@@ -49,10 +62,27 @@ _MSSQL = {
     **dict.fromkeys((102, 156, 207, 208, 229, 2812, 4104), Cause.BAD_QUERY),
     **dict.fromkeys((1205, 20002, 20006, 20009, 20047, 40613), Cause.OUTAGE),
 }
+# SQLite's primary result codes (the low byte of sqlite3's `sqlite_errorcode`): its generic
+# SQLITE_ERROR is a statement it cannot run (no such table or column).
+_SQLITE = {
+    1: Cause.BAD_QUERY,
+    5: Cause.LOCKED,
+    6: Cause.LOCKED,
+    8: Cause.WRITE_REFUSED,
+    11: Cause.DATA,
+    14: Cause.OUTAGE,
+    26: Cause.DATA,
+}
 # psycopg reports a failed connection without a SQLSTATE: only its text tells why.
 _PG_CONNECT = (
-    (re.compile(r"password authentication failed|role \".*\" does not exist|no pg_hba\.conf|"
-                r"authentication", re.I), Cause.LOGIN),
+    (
+        re.compile(
+            r"password authentication failed|role \".*\" does not exist|no pg_hba\.conf|"
+            r"authentication",
+            re.I,
+        ),
+        Cause.LOGIN,
+    ),
     (re.compile(r"database \".*\" does not exist", re.I), Cause.NO_DATABASE),
     (re.compile(r"timeout expired|timed out", re.I), Cause.NO_ANSWER),
 )
@@ -70,6 +100,10 @@ def cause_of(backend: str, exc: DBAPIError) -> Cause:
             if pattern.search(message):
                 return cause
         return _by_class(exc)
+    if backend == "sqlite":
+        code = getattr(orig, "sqlite_errorcode", None)
+        found = _SQLITE.get(code & 0xFF) if isinstance(code, int) else None
+        return found or _by_class(exc)
     code = error_number(orig)
     table = _MYSQL if backend in ("mysql", "mariadb") else _MSSQL if backend == "mssql" else {}
     found = table.get(code) if code is not None else None
@@ -90,20 +124,40 @@ def explain(source: str, exc: DBAPIError, settings: SqlSettings) -> ConnectorErr
         user = settings.url.username or "(no user)"
         return SourceAuthError(source, f"{where} refused the login of {user!r}: {said}")
     if cause is Cause.NO_DATABASE:
-        return SourceConfigError(source, settings.url_key, f"names database "
-                                 f"{settings.url.database!r}, which "
-                                 f"{settings.url.host or 'the server'} does not have: {said}")
+        return SourceConfigError(
+            source,
+            settings.url_key,
+            f"names database "
+            f"{settings.url.database!r}, which "
+            f"{settings.url.host or 'the server'} does not have: {said}",
+        )
     if cause is Cause.TIMEOUT:
-        return SourceUnavailable(source, f"{where}: the read ran past the {settings.timeout:g} s "
-                                 f"timeout and was cancelled; raise `timeout` if the source is "
-                                 f"just slow ({said})")
+        return SourceUnavailable(
+            source,
+            f"{where}: the read ran past the {settings.timeout:g} s "
+            f"timeout and was cancelled; raise `timeout` if the source is "
+            f"just slow ({said})",
+        )
+    if cause is Cause.LOCKED:
+        return SourceUnavailable(
+            source,
+            f"{where} stayed locked by another program past the "
+            f"{settings.timeout:g} s timeout ({said}); the next run tries "
+            f"again",
+        )
     if cause is Cause.NO_ANSWER:
-        return SourceUnavailable(source, f"{where} did not answer in time (connect_timeout "
-                                 f"{settings.connect_timeout:g} s, timeout {settings.timeout:g} "
-                                 f"s): {said}")
+        return SourceUnavailable(
+            source,
+            f"{where} did not answer in time (connect_timeout "
+            f"{settings.connect_timeout:g} s, timeout {settings.timeout:g} "
+            f"s): {said}",
+        )
     if cause is Cause.WRITE_REFUSED:
-        return SourceConfigError(source, key, f"tried to write, which {where} refused in the "
-                                 f"read-only transaction: {said}")
+        return SourceConfigError(
+            source,
+            key,
+            f"tried to write, which {where} refused in the read-only transaction: {said}",
+        )
     if cause is Cause.BAD_QUERY:
         return SourceConfigError(source, key, f"cannot be read from {where}: {said}")
     if cause is Cause.DATA:

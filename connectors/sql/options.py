@@ -13,12 +13,23 @@ from sqlalchemy.exc import ArgumentError
 
 from connectors.errors import SourceConfigError
 
-KNOWN_OPTIONS = frozenset({
-    "url", "url_env", "url_file", "table", "query", "id_column", "modified_column",
-    "deleted_column", "batch_size", "timeout", "connect_timeout",
-    # The source's own table names the kind; tolerate it when a config repeats it.
-    "kind",
-})
+KNOWN_OPTIONS = frozenset(
+    {
+        "url",
+        "url_env",
+        "url_file",
+        "table",
+        "query",
+        "id_column",
+        "modified_column",
+        "deleted_column",
+        "batch_size",
+        "timeout",
+        "connect_timeout",
+        # The source's own table names the kind; tolerate it when a config repeats it.
+        "kind",
+    }
+)
 _URL_SHAPE = "dialect+driver://user@host:port/database, e.g. postgresql+psycopg://dongbo@db/qlkh"
 
 
@@ -42,7 +53,10 @@ class SqlSettings:
 
     @property
     def where(self) -> str:
-        """The database as messages name it: host, port and database, never the password."""
+        """The database as messages name it: host, port and database, never the password;
+        for SQLite, its file."""
+        if self.url.get_backend_name() == "sqlite":
+            return self.url.database or "(an in-memory database)"
         host = self.url.host or "localhost"
         port = f":{self.url.port}" if self.url.port else ""
         return f"{host}{port}/{self.url.database or ''}"
@@ -62,8 +76,9 @@ def read_settings(source: str, options: Mapping[str, Any], url_text: str) -> Sql
         raise SourceConfigError(source, "table", f"or 'query' must be set, not both ({said})")
     id_column = _text(source, options, "id_column")
     if id_column is None:
-        raise SourceConfigError(source, "id_column", "is required: the column holding the "
-                                "source's record id")
+        raise SourceConfigError(
+            source, "id_column", "is required: the column holding the source's record id"
+        )
     url_key = next((k for k in ("url", "url_env", "url_file") if k in options), "url")
     return SqlSettings(
         url=parse_url(source, url_text, url_key),
@@ -85,13 +100,18 @@ def url_from_config(source: str, options: Mapping[str, Any]) -> str | None:
     if raw is None:
         return None
     if "url_env" in options or "url_file" in options:
-        raise SourceConfigError(source, "url", "is set together with url_env or url_file; "
-                                "keep one of them")
+        raise SourceConfigError(
+            source, "url", "is set together with url_env or url_file; keep one of them"
+        )
     if not isinstance(raw, str) or not raw.strip():
         raise SourceConfigError(source, "url", f"must be a SQLAlchemy URL ({_URL_SHAPE})")
     if parse_url(source, raw, "url").password is not None:
-        raise SourceConfigError(source, "url", "has a password in it; put the whole URL in an "
-                                "environment variable (url_env) or a file (url_file) instead")
+        raise SourceConfigError(
+            source,
+            "url",
+            "has a password in it; put the whole URL in an "
+            "environment variable (url_env) or a file (url_file) instead",
+        )
     return raw
 
 
@@ -101,11 +121,9 @@ def parse_url(source: str, text: str, key: str) -> URL:
     try:
         url = make_url(text.strip())
     except (ArgumentError, ValueError):
-        raise SourceConfigError(source, key, f"{said} no SQLAlchemy URL ({_URL_SHAPE})"
-                                ) from None
+        raise SourceConfigError(source, key, f"{said} no SQLAlchemy URL ({_URL_SHAPE})") from None
     if not url.database and url.get_backend_name() != "sqlite":
-        raise SourceConfigError(source, key, f"{said} a URL that names no database "
-                                f"({_URL_SHAPE})")
+        raise SourceConfigError(source, key, f"{said} a URL that names no database ({_URL_SHAPE})")
     return url
 
 
@@ -127,7 +145,10 @@ def _integer(source: str, options: Mapping[str, Any], key: str, default: int) ->
 
 def _seconds(source: str, options: Mapping[str, Any], key: str, default: float) -> float:
     value = options.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not (math.isfinite(value) and value > 0):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (math.isfinite(value) and value > 0)
+    ):
         raise SourceConfigError(source, key, f"must be a number of seconds > 0, not {value!r}")
     return float(value)

@@ -16,6 +16,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from connectors.errors import SourceConfigError
+from connectors.sql import sqlite
 from connectors.sql.backends import has_offset, is_date_only
 from connectors.sql.options import SqlSettings
 from connectors.sql.query import SINCE
@@ -31,7 +32,7 @@ class Plan:
     """What to execute and with which parameters."""
 
     statement: Select[Any] | TextClause
-    params: dict[str, datetime | date]
+    params: dict[str, datetime | date | str]
 
 
 @dataclass(frozen=True)
@@ -51,45 +52,74 @@ def parse_table_name(source: str, raw: str, dialect: str | None) -> TableName:
     except (ParseError, ValueError):
         table = None
     if table is None or not table.name or table.catalog:
-        raise SourceConfigError(source, "table", f"must be a table or view name, optionally "
-                                f"schema-qualified (qlkh.nhiem_vu), not {raw!r}")
+        raise SourceConfigError(
+            source,
+            "table",
+            f"must be a table or view name, optionally "
+            f"schema-qualified (qlkh.nhiem_vu), not {raw!r}",
+        )
     return TableName(table.name, table.db or None)
 
 
-def table_plan(source: str, conn: Connection, settings: SqlSettings, name: TableName,
-               since: datetime | None) -> Plan:
+def table_plan(
+    source: str, conn: Connection, settings: SqlSettings, name: TableName, since: datetime | None
+) -> Plan:
     """The plan for a table or view, its columns reflected on `conn`."""
     # Only the columns are reflected: indexes and keys would cost a dozen catalogue queries.
     try:
         reflected = inspect(conn).get_columns(name.name, schema=name.schema)
     except NoSuchTableError:
         raise SourceConfigError(source, "table", _no_such_table(conn, name, settings)) from None
-    return rows_plan(source, name, [(c["name"], c["type"]) for c in reflected], settings, since)
+    return rows_plan(
+        source,
+        name,
+        [(c["name"], c["type"]) for c in reflected],
+        settings,
+        since,
+        dialect=conn.dialect.name,
+    )
 
 
-def rows_plan(source: str, name: TableName, columns: Sequence[tuple[str, TypeEngine[Any]]],
-              settings: SqlSettings, since: datetime | None) -> Plan:
+def rows_plan(
+    source: str,
+    name: TableName,
+    columns: Sequence[tuple[str, TypeEngine[Any]]],
+    settings: SqlSettings,
+    since: datetime | None,
+    *,
+    dialect: str = "",
+) -> Plan:
     """SELECT every column, newest last; with `since`, only rows modified at or after it
-    (and rows whose modification time is unknown, which may have changed)."""
-    source_table = table(name.name, *(column(n, t) for n, t in columns), schema=name.schema)
+    (and rows whose modification time is unknown, which may have changed). `dialect` is
+    SQLAlchemy's name of the database."""
+    on_sqlite = dialect == "sqlite"
     names = [n for n, _ in columns]
-    id_col = source_table.c[pick_column(source, "id_column", settings.id_column, names,
-                                        "table")]
+    types = dict(columns)
+    source_table = table(
+        name.name,
+        *(column(n, sqlite.lenient(t) if on_sqlite else t) for n, t in columns),
+        schema=name.schema,
+    )
+    id_col = source_table.c[pick_column(source, "id_column", settings.id_column, names, "table")]
     if settings.deleted_column:
         pick_column(source, "deleted_column", settings.deleted_column, names, "table")
     stmt = select(source_table)
-    params: dict[str, datetime | date] = {}
-    if settings.modified_column:
-        modified = source_table.c[pick_column(source, "modified_column",
-                                              settings.modified_column, names, "table")]
-        if since is not None:
-            params[SINCE] = since_for_column(since, is_date_only(modified.type),
-                                             has_offset(modified.type))
+    params: dict[str, datetime | date | str] = {}
+    if not settings.modified_column:
+        return Plan(stmt.order_by(id_col), params)
+    modified_name = pick_column(source, "modified_column", settings.modified_column, names, "table")
+    modified = source_table.c[modified_name]
+    kind = types[modified_name]
+    if since is not None:
+        value = since_for_column(since, is_date_only(kind), has_offset(kind))
+        if on_sqlite:
+            params[SINCE] = sqlite.since_text(value)
+            stmt = stmt.where(sqlite.at_or_after(modified, SINCE))
+        else:
+            params[SINCE] = value
             stmt = stmt.where(or_(modified >= bindparam(SINCE), modified.is_(None)))
-        stmt = stmt.order_by(modified, id_col)
-    else:
-        stmt = stmt.order_by(id_col)
-    return Plan(stmt, params)
+    order = sqlite.moment_of(modified) if on_sqlite else modified
+    return Plan(stmt.order_by(order, id_col), params)
 
 
 def query_plan(settings: SqlSettings, since: datetime | None) -> Plan:
@@ -109,15 +139,21 @@ def pick_column(source: str, key: str, wanted: str, columns: Sequence[str], what
     folded = [c for c in columns if c.casefold() == wanted.casefold()]
     if len(folded) == 1:
         return folded[0]
-    raise SourceConfigError(source, key, f"names {wanted!r}, which is not a column of the "
-                            f"{what}; it has: {', '.join(columns) or '(no columns)'}")
+    raise SourceConfigError(
+        source,
+        key,
+        f"names {wanted!r}, which is not a column of the "
+        f"{what}; it has: {', '.join(columns) or '(no columns)'}",
+    )
 
 
 def _no_such_table(conn: Connection, name: TableName, settings: SqlSettings) -> str:
     inspector = inspect(conn)
     try:
-        known = sorted(inspector.get_table_names(schema=name.schema)
-                       + inspector.get_view_names(schema=name.schema))
+        known = sorted(
+            inspector.get_table_names(schema=name.schema)
+            + inspector.get_view_names(schema=name.schema)
+        )
     except Exception:  # the list only helps the message, and the schema may not exist
         known = []
     where = f"schema {name.schema!r} of {settings.where}" if name.schema else settings.where
@@ -125,5 +161,4 @@ def _no_such_table(conn: Connection, name: TableName, settings: SqlSettings) -> 
     # Table names are case-sensitive on MariaDB under Linux and when quoted in PostgreSQL.
     same = [k for k in known if k.casefold() == name.name.casefold()]
     hint = f" (did you mean {same[0]!r}? names are case-sensitive here)" if same else ""
-    return (f"names {name.text!r}, which {where} does not have{hint}; its tables and views: "
-            f"{listed}")
+    return f"names {name.text!r}, which {where} does not have{hint}; its tables and views: {listed}"

@@ -1,0 +1,1 @@
+"""The connector contract suite: one set of tests run over a harness for every connector kind."""
