@@ -22,6 +22,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from schemas.codelists import current_provinces
+from schemas.mapping.ready import ready_mapping_path, ready_mappings
 
 ENV_CONFIG = "STISYNC_CONFIG"
 ENV_STATE_URL = "STISYNC_STATE_URL"
@@ -29,6 +30,8 @@ DEFAULT_CONFIG_NAMES = ("stisync.toml",)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _INTERVAL = re.compile(r"^every\s+(\d+)\s*(s|m|h|d)$", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+# `mapping = "ready:oai_dc"` names a mapping shipped with stisync instead of a file.
+READY_PREFIX = "ready:"
 
 
 class ConfigError(Exception):
@@ -367,8 +370,16 @@ class _Parser:
         self.unknown(
             t,
             p,
-            {"kind", "enabled", "schedule", "mapping", "connector", "misfire_grace", "deletions",
-             "mass_delete_share"},
+            {
+                "kind",
+                "enabled",
+                "schedule",
+                "mapping",
+                "connector",
+                "misfire_grace",
+                "deletions",
+                "mass_delete_share",
+            },
         )
         from connectors import REGISTRY
 
@@ -379,9 +390,7 @@ class _Parser:
                 f"unknown connector kind {kind!r}; known kinds: {', '.join(sorted(REGISTRY))}",
             )
         sched = self.take(t, p, "schedule", str, None)
-        mapping = self.resolve(self.take(t, p, "mapping", str))
-        if not mapping.is_file():
-            raise self.fail(f"{p}.mapping", f"mapping file {mapping} not found")
+        mapping = self.mapping(self.take(t, p, "mapping", str), f"{p}.mapping")
         return SourceConfig(
             name=name,
             kind=kind,
@@ -394,8 +403,26 @@ class _Parser:
             mass_delete_share=self.share(t, p, "mass_delete_share", 0.10),
         )
 
-    def choice(self, t: Mapping[str, Any], p: str, key: str, allowed: tuple[str, ...],
-               default: str) -> str:
+    def mapping(self, value: str, key: str) -> Path:
+        """A mapping file beside the config, or `ready:NAME`, one shipped with stisync for a
+        standard format (oai_dc, openaire_cerif_project), used as it is."""
+        if value.startswith(READY_PREFIX):
+            name = value[len(READY_PREFIX) :].strip()
+            try:
+                return ready_mapping_path(name)
+            except LookupError:
+                known = ", ".join(f"{READY_PREFIX}{n}" for n in ready_mappings())
+                raise self.fail(
+                    key, f"no ready mapping {name!r}; the ready mappings are: {known}"
+                ) from None
+        mapping = self.resolve(value)
+        if not mapping.is_file():
+            raise self.fail(key, f"mapping file {mapping} not found")
+        return mapping
+
+    def choice(
+        self, t: Mapping[str, Any], p: str, key: str, allowed: tuple[str, ...], default: str
+    ) -> str:
         value = self.take(t, p, key, str, default)
         if value not in allowed:
             raise self.fail(f"{p}.{key}", f"must be one of {', '.join(allowed)}, not {value!r}")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from schemas.mapping import load_mapping
+from schemas.mapping.ready import ready_mapping_path
 from sync.config import ConfigError, load_config
 
 GOOD = """
@@ -118,6 +120,15 @@ def test_a_missing_secret_is_reported_when_it_is_needed_not_before(tmp_path: Pat
             "sources.qlkh-csv.mapping",
             "not found",
         ),
+        (
+            (
+                'mapping = "mappings/qlkh.toml"\nconnector',
+                'mapping = "ready:dublin_core"\nconnector',
+            ),
+            "sources.qlkh-csv.mapping",
+            "no ready mapping 'dublin_core'; the ready mappings are: ready:oai_dc, "
+            "ready:openaire_cerif_project",
+        ),
         (("[sources.qlkh-csv]", '[sources."Qlkh CSV"]'), "sources.Qlkh CSV", "lowercase"),
         (
             ('headers = { "X-Gateway" = "tinh-52" }', "batch_size = 500"),
@@ -135,6 +146,7 @@ def test_a_missing_secret_is_reported_when_it_is_needed_not_before(tmp_path: Pat
         "zero-interval",
         "unknown-kind",
         "missing-mapping",
+        "unknown-ready-mapping",
         "bad-source-name",
         "batch-too-big",
     ],
@@ -161,3 +173,18 @@ def test_unknown_source_lists_the_configured_ones(tmp_path: Path) -> None:
     c = load_config(write(tmp_path, GOOD))
     with pytest.raises(ConfigError, match="configured sources: qlkh-csv, qlkh-api"):
         c.source("nope")
+
+
+@pytest.mark.parametrize(
+    "name, namespace", [("oai_dc", "oai-dc"), ("openaire_cerif_project", "cerif")]
+)
+def test_a_ready_mapping_is_named_instead_of_a_file(
+    tmp_path: Path, name: str, namespace: str
+) -> None:
+    text = GOOD.replace(
+        'mapping = "mappings/qlkh.toml"\nenabled', f'mapping = "ready:{name}"\nenabled'
+    )
+    assert text != GOOD
+    source = load_config(write(tmp_path, text)).sources["qlkh-api"]
+    assert source.mapping == ready_mapping_path(name)
+    assert load_mapping(source.mapping).namespace == namespace
