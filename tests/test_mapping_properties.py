@@ -15,16 +15,18 @@ from schemas.mapping.targets import TARGETS
 # Every national field, each read from a column named after it, so that mapping a record's
 # own values again must give the same record.
 IDENTITY_FIELDS = "\n".join(
-    f'"{path}" = "{path}"' for path, t in TARGETS.items()
-    if t.kind not in ("person", "persons")
-) + ('\nparticipants = { from = "participants", split = ";", item = { full_name = "full_name", '
-     'degree = "degree", organization = "organization", role = "role" } }\n')
+    f'"{path}" = "{path}"' for path, t in TARGETS.items() if t.kind not in ("person", "persons")
+) + (
+    '\nparticipants = { from = "participants", split = ";", item = { full_name = "full_name", '
+    'degree = "degree", organization = "organization", role = "role" } }\n'
+)
 IDENTITY: Mapping = parse_mapping(
-    '[mapping]\nschema_version = "1"\nnamespace = "p"\n[fields]\n' + IDENTITY_FIELDS,
-    name="id.toml")
+    '[mapping]\nschema_version = "1"\nnamespace = "p"\n[fields]\n' + IDENTITY_FIELDS, name="id.toml"
+)
 
 # The same fields read the other ways a mapping can: JSON paths, concat, labels, defaults.
-PATHS: Mapping = parse_mapping("""
+PATHS: Mapping = parse_mapping(
+    """
 [mapping]
 schema_version = "1"
 namespace = "p"
@@ -37,23 +39,76 @@ participants = { from = "$.list[*]", item = { full_name = "$.a", degree = "$.b.c
 keywords = { from = "$..c", split = "," }
 start_date = { from = "$.list[0]", partial = "end" }
 "budget.total_vnd" = { from = "$.b", unit = "tỷ" }
-""", name="paths.toml")
+""",
+    name="paths.toml",
+)
+
+# The transforms that read one cell into two fields: a period's ends, a unit and its person,
+# a start date and a duration.
+SPLITS: Mapping = parse_mapping(
+    """
+[mapping]
+schema_version = "1"
+namespace = "p"
+[fields]
+start_date = { from = "a", period = "start" }
+end_date = { from = "a", period = "end" }
+"acceptance.date" = { concat = ["b", "c"], period = "end" }
+"host_organization.name" = { from = "c", part = "organization" }
+principal_investigator = { from = "c", part = "person" }
+"budget.total_vnd" = { from = "b", unit = "triệu" }
+""",
+    name="splits.toml",
+)
 
 COLUMNS = [*IDENTITY.source_columns(), "a", "b", "c", "list", "full_name", "degree"]
 
-ZONES = st.sampled_from([None, timezone.utc, timezone(timedelta(hours=7)),
-                         timezone(timedelta(seconds=-30))])
+ZONES = st.sampled_from(
+    [None, timezone.utc, timezone(timedelta(hours=7)), timezone(timedelta(seconds=-30))]
+)
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(), st.text(),
-    st.sampled_from(["", "-", "31/02/2023", "tháng 4/2023", "1,25 tỷ", "PGS.TS. Nguyễn Văn A",
-                     "Đã nghiệm thu", "Khá", "2023", "45017", "a;b;;a", "Ông", "\ud800"]),
-    st.decimals(allow_nan=True), st.dates(), st.datetimes(timezones=ZONES),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(),
+    st.sampled_from(
+        [
+            "",
+            "-",
+            "31/02/2023",
+            "tháng 4/2023",
+            "1,25 tỷ",
+            "PGS.TS. Nguyễn Văn A",
+            "Đã nghiệm thu",
+            "Khá",
+            "2023",
+            "45017",
+            "a;b;;a",
+            "Ông",
+            "\ud800",
+            "01/2023 - 12/2024",
+            "2023-2021",
+            "09 tháng",
+            "01/03/2023 9 tháng",
+            "Quý III/2024",
+            "Viện Lúa\nKS. Nguyễn Văn A",
+            "Trường ĐH X - TS. Lê B",
+            "1 tỷ 250 triệu",
+            "1,250",
+            "Tiến sĩ Hà C",
+        ]
+    ),
+    st.decimals(allow_nan=True),
+    st.dates(),
+    st.datetimes(timezones=ZONES),
 )
 values = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=3),
-                            st.dictionaries(st.sampled_from(COLUMNS) | st.text(max_size=5),
-                                            inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(COLUMNS) | st.text(max_size=5), inner, max_size=3),
+    ),
     max_leaves=8,
 )
 payloads = st.dictionaries(st.sampled_from(COLUMNS) | st.text(max_size=8), values, max_size=12)
@@ -61,8 +116,9 @@ payloads = st.dictionaries(st.sampled_from(COLUMNS) | st.text(max_size=8), value
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(payloads, st.text(max_size=40) | st.integers())
-def test_map_record_never_raises_and_is_deterministic(payload: dict[str, Any],
-                                                      record_id: Any) -> None:
+def test_map_record_never_raises_and_is_deterministic(
+    payload: dict[str, Any], record_id: Any
+) -> None:
     for mapping in (IDENTITY, PATHS):
         first = map_record(mapping, payload, record_id)
         again = map_record(mapping, payload, record_id)
@@ -71,6 +127,23 @@ def test_map_record_never_raises_and_is_deterministic(payload: dict[str, Any],
         assert all(p.code != "mapping_failed" for p in first.problems), first.problems
         assert all(p.message_vi and p.message_en for p in first.problems)
         _assert_no_empties(first.record)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(payloads)
+def test_one_cell_into_two_fields_is_total_and_idempotent(payload: dict[str, Any]) -> None:
+    first = map_record(SPLITS, payload, "r1")
+    assert repr(first) == repr(map_record(SPLITS, payload, "r1"))
+    assert all(p.code != "mapping_failed" for p in first.problems), first.problems
+    assert all(p.message_vi and p.message_en for p in first.problems)
+    _assert_no_empties(first.record)
+    record = first.record
+    if "start_date" in record and "end_date" in record:
+        assert record["start_date"] <= record["end_date"]
+    # what the splits wrote reads back as itself, field by field
+    again = map_record(IDENTITY, _flatten(record), "r1")
+    assert again.record == record
+    assert again.problems == []
 
 
 @given(st.one_of(st.none(), st.integers(), st.text(), st.lists(st.integers())))

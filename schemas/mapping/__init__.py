@@ -36,6 +36,12 @@ newline for long text, a space otherwise), or `xpath` (below). Further options:
 - `labels` (coded fields): the source's own labels -> codes, tried before the code list.
 - `partial` (dates): `"start"` or `"end"`; a month, quarter or year alone becomes its first
   or its last day. `end_date` defaults to "end", every other date to "start".
+- `period` (dates): `"start"` or `"end"`; the cell holds a whole period ("01/2023 - 12/2024",
+  "2023-2025", "Quý III/2024", a start and "09 tháng") and this field takes that end; it does
+  not go with `partial`. The forms and the duration rule are in
+  `schemas.mapping.transforms.periods`.
+- `part` (text, name, person): `"organization"` or `"person"`, for a cell holding the host unit
+  and then the investigator ("Viện X" on one line, "KS. Nguyễn Văn A" on the next).
 - `unit` (amounts): what a bare number counts: đồng, nghìn, triệu or tỷ.
 - `split` (keywords, participants): a separator between items besides line breaks.
 - `item` (participants): a table of the participant's keys (full_name, degree,
@@ -46,9 +52,11 @@ form, then ignoring tone marks. A column missing from the payload is a `missing_
 problem on every record; a `$` path that finds nothing is just an empty value.
 
 Amounts: with both "." and "," the last one is the decimal mark; a single separator followed by
-exactly three digits follows `decimal_separator` ("1.250" is 1250 when the separator is ",");
-any other single separator is the decimal mark; repeated separators group thousands. Units in
-the text (đồng, đ, VNĐ, nghìn, ngàn, triệu, tr, tỷ, tỉ) win over `unit`.
+exactly three digits groups thousands when it is not the decimal mark ("1.250" is 1250 when
+`decimal_separator` is ","), and when it is ("1,250") the amount reads two ways and is refused as
+`ambiguous_amount`; any other single separator is the decimal mark; repeated separators group
+thousands. Units in the text (đồng, đ, VNĐ, nghìn, ngàn, triệu, tr, tỷ, tỉ) win over `unit`, and
+compound amounts ("1 tỷ 250 triệu") add up, their units falling.
 
 Dates are read day first. An impossible date (31/02/2023) is a `bad_date` problem, one that can
 be read two ways ("05/04", "01/2023 - 12/2024") an `ambiguous_date` problem; neither is guessed.

@@ -31,8 +31,10 @@ else:                                       # pragma: no cover - Python 3.10
 logger = logging.getLogger(__name__)
 
 _COMMON = {"from", "const", "concat", "xpath", "sep", "default", "transform"}
-_BY_KIND = {"code": {"labels"}, "date": {"partial"}, "money": {"unit"},
-            "keywords": {"split"}, "persons": {"split", "item"}}
+_BY_KIND = {"code": {"labels"}, "date": {"partial", "period"}, "money": {"unit"},
+            "keywords": {"split"}, "persons": {"split", "item"},
+            "text": {"part"}, "name": {"part"}, "person": {"part"}}
+_PARTS = ("organization", "person")
 _MAPPING_KEYS = {"schema_version", "namespace", "decimal_separator", "two_digit_year_pivot"}
 
 
@@ -118,7 +120,9 @@ def _required_leaves() -> list[str]:
 class _Reader:
     def __init__(self, name: str):
         self.name = name
-        self.settings = Options(mapping_name=name)
+        # Problem messages reach data owners: they name the mapping file, not where it lives.
+        self.file_name = Path(name).name or name
+        self.settings = Options(mapping_name=self.file_name)
         self.namespaces: dict[str, str] = {}
 
     def fail(self, key: str | None, message: str) -> MappingConfigError:
@@ -148,7 +152,7 @@ class _Reader:
         if isinstance(pivot, bool) or not isinstance(pivot, int) or not 0 <= pivot <= 100:
             raise self.fail("[mapping] two_digit_year_pivot",
                             f"must be a whole number from 0 to 100, got {pivot!r}")
-        self.settings = Options(mapping_name=self.name, decimal_separator=sep,
+        self.settings = Options(mapping_name=self.file_name, decimal_separator=sep,
                                 two_digit_year_pivot=pivot)
         self.namespaces = self.read_namespaces(data.get("namespaces", {}))
         fields = self.flatten(self.table(data, "fields", "[fields]"))
@@ -289,6 +293,15 @@ class _Reader:
         partial = spec.get("partial", target.partial)
         if partial not in ("start", "end"):
             raise self.fail(key, f'partial must be "start" or "end", got {partial!r}')
+        period = spec.get("period")
+        if period is not None and period not in ("start", "end"):
+            raise self.fail(key, f'period must be "start" or "end", got {period!r}')
+        if period is not None and "partial" in spec:
+            raise self.fail(key, "partial does not go with period: a period's start is its "
+                            "first day and its end its last")
+        part = spec.get("part")
+        if part is not None and part not in _PARTS:
+            raise self.fail(key, f'part must be "organization" or "person", got {part!r}')
         unit = 1
         if "unit" in spec:
             factor = unit_factor(spec["unit"]) if isinstance(spec["unit"], str) else None
@@ -305,11 +318,11 @@ class _Reader:
                 raise self.fail(key, str(exc)) from None
         labels, loose = self.labels(target, spec.get("labels"), key)
         return Options(
-            path=shown, mapping_name=self.name,
+            path=shown, mapping_name=self.file_name,
             decimal_separator=self.settings.decimal_separator,
             two_digit_year_pivot=self.settings.two_digit_year_pivot,
             partial=partial, unit=unit, code_list=target.code_list if kind == "code" else None,
-            labels=labels, loose_labels=loose, split=split,
+            labels=labels, loose_labels=loose, split=split, period=period, part=part,
         )
 
     def labels(self, target: Target, table: Any, key: str) -> tuple[Any, Any]:
