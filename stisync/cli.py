@@ -1,4 +1,5 @@
-"""The `stisync` command: daemon, sync, status, logs, quarantine, national-sim, demo."""
+"""The `stisync` command: daemon, sync, check, validate, status, logs, quarantine, national-sim,
+demo."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from stisync.logsetup import add_file_log, setup_logging
 from stisync.output import Progress, as_csv, as_json, counts_text, localize, table
 
 logger = logging.getLogger("stisync")
+# The languages of `validate` (sync.quality.texts.LANGS), named here so that every start of
+# the command does not import the report writers.
+LANGS = ("vi", "en")
 
 
 def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
@@ -32,6 +36,13 @@ def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)"
+    )
+    p.add_argument(
+        "--lang",
+        choices=LANGS,
+        default="vi",
+        help="language of the messages of `validate` and of its report (default vi); the other "
+        "commands print English",
     )
     p.add_argument("--version", action="version", version=f"stisync {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -82,6 +93,20 @@ def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     ck.add_argument("source", metavar="SOURCE")
     ck.add_argument("--limit", type=int, default=5, help="records to read (default 5)")
     ck.add_argument("--format", choices=["text", "json"], default="text")
+
+    va = sub.add_parser(
+        "validate",
+        help="read all of a source, map and validate every record, and report each problem "
+        "where the data's owner can fix it; writes nothing else",
+    )
+    va.add_argument("source", metavar="SOURCE")
+    va.add_argument(
+        "--report",
+        metavar="FILE",
+        help="write the report to FILE: .xlsx, .html or .csv (default: print it)",
+    )
+    # SUPPRESS: without it here, the global --lang given before the command would be reset.
+    va.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help="vi (default) or en")
 
     sub.add_parser(
         "status",
@@ -139,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser(argv).parse_args(argv)
     quiet = args.command in ("status", "logs", "quarantine") or (
-        args.command == "sync" and not args.verbose
+        args.command in ("sync", "validate") and not args.verbose
     )
     setup_logging(args.verbose, quiet_console=quiet)
     handler = _COMMANDS[args.command]
@@ -265,6 +290,96 @@ def _print_sample(result: Any) -> None:
     print(f"{result.source}: {n} record(s) read, {result.valid} valid; nothing written or sent")
     if result.error:
         print(f"error: {result.error}", file=sys.stderr)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Like `_guard`, but every message in the admin's language (`--lang`)."""
+    from pathlib import Path
+
+    from sync.config import ConfigError
+    from sync.quality import ReportPathError, collect, report_writer
+    from sync.quality.texts import t
+
+    lang = args.lang
+    target = Path(args.report) if args.report else None
+    try:
+        config = _config(args)
+        writer = None
+        if target:
+            # The source's own file (a spreadsheet's `path`) must never be written over.
+            own = config.source(args.source).connector.get("path")
+            mine = [config.base_dir / Path(str(own)).expanduser()] if own else []
+            writer = report_writer(target, mine)
+        report = collect(config, args.source)
+    except ReportPathError as exc:
+        print(f"{t('err', lang)}: {exc.message(lang)}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"{t('err_config', lang)}: {exc}", file=sys.stderr)
+        return 2
+    if report.error and not report.read:
+        # Nothing was read: a report file would only look like a source without problems.
+        print(f"{t('err', lang)}: {report.error_text(lang)}", file=sys.stderr)
+        return 2
+    if writer is not None and target is not None:
+        try:
+            writer(report, target, lang)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            print(
+                f"{t('err', lang)}: {t('err_write', lang, path=target, reason=reason)}",
+                file=sys.stderr,
+            )
+            return 2
+    _print_quality(report, lang, problems=0 if target else _SHOWN_PROBLEMS)
+    if target is not None:
+        print(t("cli_written", lang, path=target))
+    if report.error:
+        print(f"{t('err', lang)}: {report.error_text(lang)}", file=sys.stderr)
+    return report.exit_code
+
+
+_SHOWN_PROBLEMS = 20
+
+
+def _print_quality(report: Any, lang: str, *, problems: int) -> None:
+    from sync.quality.layout import SUMMARY_COLUMNS, headings, place, summary_cells
+    from sync.quality.texts import share_text, t
+
+    if not report.read:
+        print(f"{report.source}: {t('no_records', lang)}")
+        return
+    print(
+        t(
+            "cli_counts",
+            lang,
+            source=report.source,
+            read=report.read,
+            accepted=report.accepted,
+            share=share_text(report.share, lang),
+            rejected=report.rejected,
+        )
+    )
+    if report.deleted:
+        print(t("deleted", lang, n=report.deleted))
+    if report.missing_columns:
+        print(t("missing_columns", lang, columns=", ".join(report.missing_columns)))
+    kinds = report.summary()
+    if kinds:
+        print()
+        print(t("summary", lang) + ":")
+        # The example is for the files; on a terminal the problems follow.
+        table([summary_cells(k, lang)[:4] for k in kinds], headings(SUMMARY_COLUMNS, lang)[:4])
+    if problems and report.problems:
+        print()
+        print(t("cli_first", lang))
+        shown = report.sorted_problems()[:problems]
+        for p in shown:
+            print(f"  {place(p, lang)}: {p.message(lang)}")
+        more = len(report.problems) + report.omitted - len(shown)
+        if more:
+            print(t("cli_more", lang, n=more))
+    print(t("cli_nothing", lang))
 
 
 @_guard
@@ -460,6 +575,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 _COMMANDS = {
     "daemon": cmd_daemon,
     "check": cmd_check,
+    "validate": cmd_validate,
     "sync": cmd_sync,
     "status": cmd_status,
     "logs": cmd_logs,
