@@ -226,6 +226,8 @@ Look at it (the state is in {rel / "state"}, the logs in {rel / "logs"}):
   stisync --config {rel / "stisync.toml"} logs
   stisync --config {rel / "stisync.toml"} logs 1
   stisync --config {rel / "stisync.toml"} quarantine
+A data-quality report for the workbook's owners (Vietnamese; --lang en for English):
+  stisync --config {rel / "stisync.toml"} validate so-khcn-xlsx --report bao-cao.html
 Try a change: run `stisync demo --keep-running`, edit {rel / "data" / "nhiem-vu-2023.csv"},
 then in another terminal `stisync --config {rel / "stisync.toml"} sync --dry-run` and `... sync`.
 """)
