@@ -1,0 +1,53 @@
+"""`stisync demo`, the README's "run it" command, as a new user meets it: on a fresh folder it
+syncs three sources to the simulator, holds back the one bad row, and every command it tells
+the user to try next works."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STISYNC_")}
+    return subprocess.run(
+        [sys.executable, "-m", "stisync", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=240,
+        check=False,
+        cwd=cwd,
+        env=env,
+    )
+
+
+def test_the_demo_syncs_its_sources_and_its_suggested_commands_work(tmp_path: Path) -> None:
+    out = run(tmp_path, "demo", "--dir", "demo")
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert re.search(r"so-khcn-csv\s+yes.*succeeded.*fetched 20, created 20", text)
+    assert re.search(r"so-khcn-xlsx\s+yes.*partial.*created 15, invalid 1", text)
+    assert re.search(r"qlkh-api\s+yes.*succeeded.*created 15", text)
+    # The held-back row is named where its owner can find it.
+    assert "danh-muc-2024.xlsx, sheet Danh mục, row 20" in text
+    assert "“Cấp vùng”" in text
+
+    suggested = re.findall(r"^  stisync (.+)$", text, flags=re.M)
+    assert len(suggested) >= 5, text
+    for line in suggested:
+        got = run(tmp_path, *line.split())
+        # validate finds the bad row (exit 1); every other command just shows what happened
+        expected = 1 if " validate " in f" {line} " else 0
+        assert got.returncode == expected, (line, got.stdout, got.stderr)
+        assert "Traceback" not in got.stderr, (line, got.stderr)
+    report = tmp_path / "bao-cao.html"
+    assert report.is_file()
+    assert "Cấp vùng" in report.read_text(encoding="utf-8")
