@@ -182,6 +182,50 @@ def research_field(scheme: str, code: str) -> ResearchField | None:
     return None
 
 
+# "Khoa học kỹ thuật" and "Khoa học kĩ thuật": a lone i or y after a consonant is spelled both
+# ways in official texts, so names are compared with that y read as i.
+_LONE_Y = re.compile(r"\b([bcdghklmnpqrstvx]+)y\b")
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def field_name_key(name: str) -> str:
+    """The form research field names are compared in: no accents, case or punctuation,
+    "kĩ" = "kỹ", "&" = "và", "KH" = "khoa học"."""
+    key = fold(name.replace("&", " và "), accents=False)
+    key = _LONE_Y.sub(r"\1i", _NOT_WORD.sub(" ", key))
+    return " ".join("khoa hoc" if w == "kh" else w for w in key.split())
+
+
+@cache
+def _qd12_2008_names() -> dict[str, tuple[str, ...]]:
+    names: dict[str, list[str]] = {}
+    for f in _qd12_2008().values():
+        if f.name_vi:
+            names.setdefault(field_name_key(f.name_vi), []).append(f.code)
+    return {k: tuple(v) for k, v in names.items()}
+
+
+def qd12_2008_codes_named(name: str) -> tuple[str, ...]:
+    """The Decision 12/2008 codes, at any level, whose printed name reads as `name`.
+
+    Two names are printed twice ("Khoa học chính trị" is sector 506 and major 50601), so
+    the answer may hold more than one code; none when no name matches.
+    """
+    if not isinstance(name, str):
+        return ()
+    return _qd12_2008_names().get(field_name_key(name), ())
+
+
+def qd12_2008_close_names(name: str, n: int = 3) -> list[str]:
+    """Printed names that look like `name`, for a hint when it matches none."""
+    import difflib
+
+    keys = difflib.get_close_matches(field_name_key(name), list(_qd12_2008_names()), n=n,
+                                     cutoff=0.75)
+    by_key = {field_name_key(f.name_vi): f for f in _qd12_2008().values() if f.name_vi}
+    return [f"{by_key[k].code} {by_key[k].name_vi}" for k in keys]
+
+
 def socio_economic_objective_ok(code: str) -> bool:
     return isinstance(code, str) and re.fullmatch(SEO_PATTERN, code) is not None
 

@@ -7,13 +7,15 @@ An admin writes one file per source. Its whole format::
     namespace = "qlkh"            # required; local_id = "qlkh:" + the source's record id
     decimal_separator = ","       # how amounts write decimals: "," (default) or "."
     two_digit_year_pivot = 50     # d/m/yy: yy < pivot -> 20yy, else 19yy (default 50)
+    research_field_scheme = "by_date"   # or "qd12_2008" / "tt24_2025" for every record
+    tt24_2025_from = 2025-12-15   # by_date: tasks dated from this day use Circular 24/2025
 
     [fields]                      # national field (dotted path) = where its value comes from
     title = "Tên nhiệm vụ"                          # a column, or a JSON path when it starts with $
     task_code = { from = "Mã số" }
     task_type = { from = "Loại hình", labels = { "ĐT cấp tỉnh" = "research_topic" } }
     management_level = { from = "$.cap_quan_ly.ten" }
-    "field.scheme" = { const = "qd12_2008" }
+    "field.code" = "Lĩnh vực"                       # "10101", "Toán học cơ bản", or both
     principal_investigator = { from = "Chủ nhiệm" }         # "PGS.TS. Nguyễn Văn A" -> parts
     end_date = { from = "Thời gian kết thúc" }              # "tháng 12/2024" -> 2024-12-31
     "budget.total_vnd" = { from = "Tổng kinh phí (triệu đồng)", unit = "triệu" }
@@ -46,6 +48,12 @@ newline for long text, a space otherwise), or `xpath` (below). Further options:
 - `split` (keywords, participants): a separator between items besides line breaks.
 - `item` (participants): a table of the participant's keys (full_name, degree,
   organization, role), each read from the participant object like a field.
+
+`field.code` reads a code ("10101", "1.01.01"), a Decision 12/2008 name at any level, both
+("10101 - Toán học cơ bản", which must agree) or a path of them on several lines; see
+`schemas.mapping.transforms.fields`. Without a `field.scheme` line the scheme is `tt24_2025` for
+7-digit codes, else `research_field_scheme`, whose default `by_date` compares the approval
+decision date (else the start date) with `tt24_2025_from`. A name under `tt24_2025` is refused.
 
 Columns are matched to the payload's keys exactly, then ignoring case, spacing and Unicode
 form, then ignoring tone marks. A column missing from the payload is a `missing_column`

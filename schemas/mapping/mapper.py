@@ -12,6 +12,7 @@ from schemas.mapping.sources import closest
 from schemas.mapping.spec import Mapping, Rule
 from schemas.mapping.targets import PARTICIPANT_KEYS, PARTICIPANT_TARGETS, PRINCIPAL_KEYS, TARGETS
 from schemas.mapping.transforms import SCALAR
+from schemas.mapping.transforms.fields import FieldCode
 from schemas.mapping.transforms.ids import local_id
 from schemas.mapping.transforms.names import parse_person, people
 from schemas.mapping.transforms.text import clean, normalize
@@ -81,6 +82,7 @@ class _Run:
         self.problems: list[Problem] = []
         self.sources: dict[str, str] = {}
         self.found: dict[str, Any] = {}
+        self.field_by_name = False
 
     def map(self, payload: Any, record_id: Any) -> MapResult:
         record: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
@@ -104,6 +106,7 @@ class _Run:
         scope = _Scope(payload, self.found, sink)
         for rule in self.mapping.rules:
             self.apply(rule, scope)
+        self.field_scheme(sink)
         for path in TARGETS:
             value = sink.get(path)
             if value is not None:
@@ -188,6 +191,10 @@ class _Run:
         if out is None:
             return
         key, sink = rule.target.path, scope.sink
+        if isinstance(out, FieldCode):
+            sink.explicit[key] = out.code
+            self.field_by_name = out.by_name
+            return
         if rule.kind in ("person", "name"):
             owner = key if rule.kind == "person" else key.rpartition(".")[0]
             allowed = PARTICIPANT_KEYS if scope.in_item else PRINCIPAL_KEYS
@@ -271,6 +278,45 @@ class _Run:
             self.sources[here] = element
             found.append({k: parsed[k] for k in PARTICIPANT_KEYS if k in parsed})
         return found
+
+    def field_scheme(self, sink: _Sink) -> None:
+        """`field.scheme`, when the mapping does not set it: by the code's length, the mapping's
+        choice, or the task's date (its approval decision, else its start)."""
+        code = sink.get("field.code")
+        if not isinstance(code, str):
+            return
+        m = self.mapping
+        cutover = m.tt24_2025_from.isoformat()
+        cutover_vi = m.tt24_2025_from.strftime("%d/%m/%Y")
+        when = sink.get("approval.decision_date") or sink.get("start_date")
+        if sink.get("field.scheme") is not None:
+            scheme = sink.get("field.scheme")
+        elif len(code) == 7:                # only Circular 24/2025 has a fourth level
+            scheme = "tt24_2025"
+        elif m.research_field_scheme != "by_date":
+            scheme = m.research_field_scheme
+        elif isinstance(when, str):
+            scheme = "tt24_2025" if when >= cutover else "qd12_2008"
+        else:
+            return                          # no date: the missing start_date is the problem
+        if scheme == "tt24_2025" and self.field_by_name:
+            self.problems.append(Problem(
+                "field.code", "name_needs_code",
+                f"Lĩnh vực KH&CN (field.code) được ghi bằng tên (mã {code} theo QĐ 12/2008), "
+                "nhưng bản ghi theo Thông tư 24/2025 (nhiệm vụ từ ngày "
+                f"{cutover_vi}, hoặc do tệp ánh xạ chọn), mà tên trong bảng của Thông tư chưa có ở "
+                "đây: ghi mã lĩnh vực theo Thông tư 24/2025 trong nguồn, hoặc "
+                f'đặt research_field_scheme = "qd12_2008" trong [mapping] của {m.file_name}.',
+                f"The S&T field (field.code) is written as a name (code {code} in Decision "
+                f"12/2008), but the record falls under Circular 24/2025 (a task from {cutover}, "
+                "or the mapping's choice), whose names are not available here: write the "
+                "Circular 24/2025 code at the source, or set "
+                f'research_field_scheme = "qd12_2008" under [mapping] in {m.file_name}.',
+                code, self.sources.get("field.code")))
+            sink.explicit.pop("field.code", None)     # a refused value is not sent
+            return
+        if sink.get("field.scheme") is None:
+            sink.derived["field.scheme"] = scheme
 
     # Problems ---------------------------------------------------------------------------------
 

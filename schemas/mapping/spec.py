@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import logging
 import sys
 from collections.abc import Iterable
 from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from schemas.codelists import code_list, fold
+from schemas.codelists import SCHEMES, code_list, fold
 from schemas.mapping.errors import MappingConfigError, Refused
 from schemas.mapping.sources import Columns, Source, source
 from schemas.mapping.targets import OBJECTS, PARTICIPANT_TARGETS, RESERVED, TARGETS, Target
@@ -35,7 +37,11 @@ _BY_KIND = {"code": {"labels"}, "date": {"partial", "period"}, "money": {"unit"}
             "keywords": {"split"}, "persons": {"split", "item"},
             "text": {"part"}, "name": {"part"}, "person": {"part"}}
 _PARTS = ("organization", "person")
-_MAPPING_KEYS = {"schema_version", "namespace", "decimal_separator", "two_digit_year_pivot"}
+_MAPPING_KEYS = {"schema_version", "namespace", "decimal_separator", "two_digit_year_pivot",
+                 "research_field_scheme", "tt24_2025_from"}
+# The day Circular 24/2025/TT-BKHCN's classification replaces Decision 12/2008's.
+TT24_2025_FROM = date(2025, 12, 15)
+FIELD_SCHEMES = ("by_date", *SCHEMES)
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,15 @@ class Mapping:
     columns: Columns
     namespaces: AnyMapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     reads_xml: bool = False                 # some field is an XPath into payload["_xml"]
+    # The classification of `field.code` when the mapping does not set `field.scheme`:
+    # "by_date" picks tt24_2025 for tasks dated from `tt24_2025_from`, qd12_2008 before.
+    research_field_scheme: str = "by_date"
+    tt24_2025_from: date = TT24_2025_FROM
+
+    @property
+    def file_name(self) -> str:
+        """The mapping file as problem messages name it: data owners need not know where it is."""
+        return Path(self.name).name or self.name
 
     def source_columns(self) -> set[str]:
         """The spreadsheet columns (not JSON paths) this mapping reads."""
@@ -152,6 +167,17 @@ class _Reader:
         if isinstance(pivot, bool) or not isinstance(pivot, int) or not 0 <= pivot <= 100:
             raise self.fail("[mapping] two_digit_year_pivot",
                             f"must be a whole number from 0 to 100, got {pivot!r}")
+        scheme = head.get("research_field_scheme", "by_date")
+        if scheme not in FIELD_SCHEMES:
+            raise self.fail("[mapping] research_field_scheme",
+                            f"must be one of {', '.join(FIELD_SCHEMES)}, got {scheme!r}")
+        cutover = head.get("tt24_2025_from", TT24_2025_FROM)
+        if isinstance(cutover, str):
+            with contextlib.suppress(ValueError):
+                cutover = date.fromisoformat(cutover)
+        if not isinstance(cutover, date) or isinstance(cutover, datetime):
+            raise self.fail("[mapping] tt24_2025_from",
+                            f"must be a date such as 2025-12-15, got {cutover!r}")
         self.settings = Options(mapping_name=self.file_name, decimal_separator=sep,
                                 two_digit_year_pivot=pivot)
         self.namespaces = self.read_namespaces(data.get("namespaces", {}))
@@ -161,7 +187,8 @@ class _Reader:
         rules = tuple(self.rule(TARGETS, path, spec, f"[fields] {path}") for path, spec in
                       fields.items())
         unmapped = [p for p in _required_leaves() if p not in fields
-                    and not (p.endswith(".full_name") and p.removesuffix(".full_name") in fields)]
+                    and not (p.endswith(".full_name") and p.removesuffix(".full_name") in fields)
+                    and not (p == "field.scheme" and "field.code" in fields)]
         if unmapped:
             logger.warning("%s maps no source to required field(s) %s: every record will lack them",
                            self.name, ", ".join(unmapped))
@@ -169,7 +196,8 @@ class _Reader:
         reads_xml = any(s.xpath is not None for r in rules for one in (r, *r.item)
                         for s in one.sources)
         return Mapping(self.name, namespace, sep, pivot, rules, columns,
-                       MappingProxyType(dict(self.namespaces)), reads_xml)
+                       MappingProxyType(dict(self.namespaces)), reads_xml,
+                       research_field_scheme=scheme, tt24_2025_from=cutover)
 
     def read_namespaces(self, table: Any) -> dict[str, str]:
         if not isinstance(table, dict):

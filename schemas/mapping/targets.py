@@ -9,7 +9,8 @@ from schemas.record import FIELDS, FieldSpec
 # Transform kinds grouped by the JSON shape they produce: an override must keep the shape,
 # so that `transform = "date"` on a text field is fine but `transform = "money"` is not.
 STRING_KINDS = ("text", "long_text", "date", "timestamp")
-KINDS = (*STRING_KINDS, "code", "name", "money", "person", "keywords", "persons")
+KINDS = (*STRING_KINDS, "code", "research_field", "name", "money", "person", "keywords",
+         "persons")
 _FIXED_SHAPE = ("money", "person", "keywords", "persons")
 # Free text this long keeps its line breaks; shorter strings are single lines.
 _LONG_TEXT = 20000
@@ -44,6 +45,8 @@ def _kind(spec: FieldSpec) -> str | None:
         return "money"
     if spec.code_list:
         return "code"
+    if spec.check == "field_code":
+        return "research_field"
     if spec.check in ("date", "timestamp"):
         return spec.check
     if spec.check == "person_name":

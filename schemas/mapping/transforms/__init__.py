@@ -1,7 +1,8 @@
 """The transforms by name: how one source value becomes one national value of each kind.
 
 Each takes the raw value and the field's `Options`, returns the national value or None when
-the cell is empty, and raises `Refused` for a value it cannot read. Lists (`keywords`,
+the cell is empty, and raises `Refused` for a value it cannot read (`research_field` returns the
+code with how it was found; the mapper picks its scheme from the record's dates). Lists (`keywords`,
 `persons`) are assembled by the mapper from these. A field with `part` first takes its half of
 a cell that holds a unit and a person (`names.cell_part`); a date field with `period` takes one
 end of a period (`periods`).
@@ -15,6 +16,7 @@ from typing import Any
 from schemas.mapping.transforms.base import Options
 from schemas.mapping.transforms.codes import to_code
 from schemas.mapping.transforms.dates import to_timestamp
+from schemas.mapping.transforms.fields import to_research_field
 from schemas.mapping.transforms.money import to_dong
 from schemas.mapping.transforms.names import cell_part, to_person
 from schemas.mapping.transforms.periods import to_date_or_period
@@ -42,6 +44,7 @@ SCALAR: dict[str, Transform] = {
     "timestamp": to_timestamp,
     "money": to_dong,
     "code": to_code,
+    "research_field": to_research_field,
     "name": _in_part(to_person),
     "person": _in_part(to_person),
 }
