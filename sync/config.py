@@ -108,6 +108,9 @@ class SourceConfig:
     misfire_grace: int
     deletions: str = "report"  # "report": logged and counted; "propagate": DELETE nationally
     mass_delete_share: float = 0.10  # a run deleting more than this share stops and asks
+    # Vietnamese text in legacy font encodings: "auto" detects each cell; or the one the
+    # source is known to use (tcvn3, vni, viqr, cp1258, unicode).
+    text_encoding: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -379,6 +382,7 @@ class _Parser:
                 "misfire_grace",
                 "deletions",
                 "mass_delete_share",
+                "text_encoding",
             },
         )
         from connectors import REGISTRY
@@ -401,7 +405,17 @@ class _Parser:
             misfire_grace=self.take(t, p, "misfire_grace", int, 3600),
             deletions=self.choice(t, p, "deletions", ("report", "propagate"), "report"),
             mass_delete_share=self.share(t, p, "mass_delete_share", 0.10),
+            text_encoding=self.text_encoding(t, p),
         )
+
+    def text_encoding(self, t: Mapping[str, Any], p: str) -> str:
+        from schemas.vietnamese import UnknownEncoding, encoding_name
+
+        value = self.take(t, p, "text_encoding", str, "auto")
+        try:
+            return encoding_name(value)
+        except UnknownEncoding as exc:
+            raise self.fail(f"{p}.text_encoding", str(exc)) from None
 
     def mapping(self, value: str, key: str) -> Path:
         """A mapping file beside the config, or `ready:NAME`, one shipped with stisync for a

@@ -151,6 +151,7 @@ def _apply(
                             first_at=now,
                             last_at=now,
                             run_id=ctx.run_id,
+                            originals=item.originals,
                         )
                     )
                 else:
@@ -160,6 +161,7 @@ def _apply(
                         problems,
                     )
                     q.last_at, q.run_id, q.attempts = now, ctx.run_id, q.attempts + 1
+                    q.originals = item.originals
             else:
                 ctx.counts[outcome.value] += 1
                 if q is not None:
@@ -200,6 +202,7 @@ def _apply(
                     where=where,
                     problems=problems,
                     at=now,
+                    originals=item.originals,
                 )
             )
 

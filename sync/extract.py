@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from connectors import Connector, SourceRecord
 from schemas.canonical import content_hash
 from schemas.mapping import Mapping, map_record
+from schemas.mapping.legacy import SourceText
 from schemas.mapping.transforms.ids import local_id as make_local_id
 from schemas.problems import Problem
 from schemas.validate import validate
@@ -60,6 +61,7 @@ class Checked:
     local_id: str | None
     problems: list[Problem]
     content_hash: str | None
+    originals: dict[str, Any] | None = None  # values converted from legacy encodings, as read
 
     @property
     def key(self) -> str:
@@ -74,7 +76,9 @@ class ExtractResult:
     complete: bool = True  # False when stopped before the source was read to its end
 
 
-def check(mapping: Mapping, rec: SourceRecord) -> Checked:
+def check(mapping: Mapping, rec: SourceRecord, text: SourceText | None = None) -> Checked:
+    """Map, validate and hash one source record. `text` is the read's `SourceText` (the
+    source's text_encoding, and the legacy encoding found so far)."""
     if rec.deleted:
         # Nothing to map: a deletion carries only its id (an OAI header, a flagged row).
         lid = make_local_id(mapping.namespace, rec.record_id) if rec.record_id.strip() else None
@@ -87,7 +91,7 @@ def check(mapping: Mapping, rec: SourceRecord) -> Checked:
             "This row has no record id (the id column is empty).",
         )
         return Checked(rec, {}, None, [p], None)
-    result = map_record(mapping, rec.payload, rec.record_id, origin=rec.origin)
+    result = map_record(mapping, rec.payload, rec.record_id, origin=rec.origin, text=text)
     problems = list(result.problems)
     # A field the mapping could not fill is then "required" for validation too: the mapping's
     # problem (the label or date it could not read) is the one that says what to fix.
@@ -100,7 +104,7 @@ def check(mapping: Mapping, rec: SourceRecord) -> Checked:
     local_id = result.record.get("local_id")
     local_id = local_id if isinstance(local_id, str) and local_id else None
     digest = None if problems else content_hash(result.record)
-    return Checked(rec, result.record, local_id, problems, digest)
+    return Checked(rec, result.record, local_id, problems, digest, result.originals or None)
 
 
 def _chunks(items: Iterable[SourceRecord], ctx: RunContext) -> Iterator[list[SourceRecord]]:
@@ -144,7 +148,11 @@ def _changed_fields(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str
 
 
 def extract(
-    ctx: RunContext, connector: Connector, mapping: Mapping, since: datetime | None
+    ctx: RunContext,
+    connector: Connector,
+    mapping: Mapping,
+    since: datetime | None,
+    text: SourceText | None = None,
 ) -> ExtractResult:
     """Read the source and queue what changed; the cursor moves with the last chunk.
 
@@ -153,6 +161,7 @@ def extract(
     read is stored first (nothing collected is lost) and the cursor stays where it was.
     """
     result = ExtractResult()
+    text = text or SourceText()
     seen: set[str] = set()  # ids met in a dry run (a real run asks the state database)
     cursor = since
     stream = connector.records(since)
@@ -163,13 +172,14 @@ def extract(
             try:
                 following = next(chunks, None)
             except BaseException:
-                _handle(ctx, mapping, current, seen, result, cursor=None)
+                _handle(ctx, mapping, current, seen, result, text=text, cursor=None)
                 raise
             for rec in current:
                 if rec.modified_at is not None and (cursor is None or rec.modified_at > cursor):
                     cursor = rec.modified_at
             done = following is None and not ctx.stop.is_set()
-            _handle(ctx, mapping, current, seen, result, cursor=cursor if done else None)
+            _handle(ctx, mapping, current, seen, result, text=text,
+                    cursor=cursor if done else None)
             current = following
         result.complete = not ctx.stop.is_set()
         if result.complete and since is None:
@@ -193,9 +203,10 @@ def _handle(
     seen: set[str],
     result: ExtractResult,
     *,
+    text: SourceText,
     cursor: datetime | None,
 ) -> None:
-    checked = [check(mapping, rec) for rec in chunk]
+    checked = [check(mapping, rec, text) for rec in chunk]
     ctx.counts["fetched"] += len(chunk)
     if ctx.dry_run:
         _plan_chunk(ctx, checked, seen, result)
@@ -255,7 +266,7 @@ def _duplicate(c: Checked, seen: set[str], earlier: bool = False) -> Checked:
         value=c.source_record.record_id,
     )
     # Keyed by place, so that it does not overwrite the first copy's state.
-    return Checked(c.source_record, c.record, None, [p], None)
+    return Checked(c.source_record, c.record, None, [p], None, c.originals)
 
 
 def _lookup(
@@ -332,14 +343,16 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
                         first_at=now,
                         last_at=now,
                         run_id=ctx.run_id,
+                        originals=c.originals,
                     )
                 )
             else:
-                q.reason, q.problems, q.where, q.last_at = (
+                q.reason, q.problems, q.where, q.last_at, q.originals = (
                     QuarantineReason.INVALID,
                     rows,
                     rec.where(),
                     now,
+                    c.originals,
                 )
                 q.run_id, q.attempts = ctx.run_id, q.attempts + 1
             s.add(
@@ -353,6 +366,7 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
                     where=rec.where(),
                     problems=rows,
                     at=now,
+                    originals=c.originals,
                 )
             )
             continue
@@ -401,6 +415,7 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
                     origin=dict(rec.origin),
                     run_id=ctx.run_id,
                     created_at=now,
+                    originals=c.originals,
                 )
             )
         else:
@@ -408,6 +423,7 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
             # so versions of a record can never arrive out of order.
             item.content_hash, item.record, item.run_id = c.content_hash, c.record, ctx.run_id
             item.origin, item.created_at, item.record_id = dict(rec.origin), now, rec.record_id
+            item.originals = c.originals
         ctx.counts["queued"] += 1
 
 

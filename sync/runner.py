@@ -20,6 +20,7 @@ from sqlalchemy import func, select, update
 
 from connectors import Connector, ConnectorError, SourceConfigError, make_connector
 from schemas.mapping import Mapping, MappingConfigError, load_mapping
+from schemas.mapping.legacy import SourceText
 from sync.config import Config, ConfigError, SourceConfig, load_config
 from sync.context import COUNT_KEYS, ProgressFn, RunContext
 from sync.deletions import mass_delete_guard
@@ -218,7 +219,7 @@ def _run(
         since = None if full else load_cursor(ctx)
         source_error: ConnectorError | None = None
         try:
-            extract(ctx, connector, mapping, since)
+            extract(ctx, connector, mapping, since, SourceText(src.text_encoding))
         except ConnectorError as exc:
             # What was read before the failure is in the outbox: deliver it now anyway.
             source_error = exc
@@ -317,7 +318,7 @@ def _dry_run(
         mapping, connector = _prepare(config, src)
         since = None if full else load_cursor(ctx)
         try:
-            extracted = extract(ctx, connector, mapping, since)
+            extracted = extract(ctx, connector, mapping, since, SourceText(src.text_encoding))
         finally:
             connector.close()
     except (MappingConfigError, ConnectorError, ConfigError) as exc:

@@ -10,6 +10,7 @@ from typing import Any
 
 from connectors import ConnectorError, SourceConfigError, make_connector
 from schemas.mapping import MappingConfigError, load_mapping
+from schemas.mapping.legacy import SourceText
 from sync.config import Config, ConfigError
 from sync.extract import Checked, check, problem_rows
 
@@ -21,6 +22,8 @@ class SampleRecord:
     deleted: bool
     record: dict[str, Any]
     problems: list[dict[str, Any]]
+    # source column -> {"value": as read, "encoding": legacy encoding it was converted from}
+    originals: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -47,9 +50,10 @@ def sample_source(config: Config, name: str, limit: int = 10) -> SampleResult:
         out.error = f"configuration: {exc}"
         return out
     stream: Iterator[Any] = connector.records(None)
+    text = SourceText(src.text_encoding)
     try:
         for rec in islice(stream, limit):
-            checked: Checked = check(mapping, rec)
+            checked: Checked = check(mapping, rec, text)
             if not out.records and not rec.deleted and "columns" in rec.origin:
                 out.missing_columns = mapping.missing_columns(rec.payload.keys())
             out.records.append(
@@ -59,6 +63,7 @@ def sample_source(config: Config, name: str, limit: int = 10) -> SampleResult:
                     rec.deleted,
                     checked.record,
                     problem_rows(checked.problems, rec),
+                    checked.originals or {},
                 )
             )
     except ConnectorError as exc:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping as AnyMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.mapping.errors import Refused, shown
-from schemas.mapping.sources import closest
+from schemas.mapping.legacy import LEGACY, SourceText
+from schemas.mapping.sources import Source, closest
 from schemas.mapping.spec import Mapping, Rule
 from schemas.mapping.targets import PARTICIPANT_KEYS, PARTICIPANT_TARGETS, PRINCIPAL_KEYS, TARGETS
 from schemas.mapping.transforms import SCALAR
@@ -36,16 +37,22 @@ class MapResult:
     record: dict[str, Any]
     problems: list[Problem]
     sources: dict[str, str]
+    # Source values found in a legacy encoding and converted, as they were:
+    # {source column or path: {"value": original, "encoding": "tcvn3"}}. For audit; never sent.
+    originals: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def map_record(mapping: Mapping, payload: AnyMapping[str, Any], record_id: str, *,
-               origin: AnyMapping[str, Any] | None = None) -> MapResult:
+               origin: AnyMapping[str, Any] | None = None,
+               text: SourceText | None = None) -> MapResult:
     """Map one record. Never raises: whatever is wrong with the payload becomes a Problem.
 
     `origin` is the connector's note of where the record was found; its `columns`
     ({header: column letter}) lets messages point at a spreadsheet column by letter.
+    `text` reads the source's strings (legacy encodings converted); pass the same one for
+    every record of a read. Without it, each string is detected on its own.
     """
-    return _Run(mapping, origin).map(payload, record_id)
+    return _Run(mapping, origin, text or SourceText()).map(payload, record_id)
 
 
 class _Sink:
@@ -75,8 +82,10 @@ class _Scope:
 
 
 class _Run:
-    def __init__(self, mapping: Mapping, origin: AnyMapping[str, Any] | None):
+    def __init__(self, mapping: Mapping, origin: AnyMapping[str, Any] | None, text: SourceText):
         self.mapping = mapping
+        self.text = text
+        self.originals: dict[str, dict[str, str]] = {}
         letters = origin.get("columns") if isinstance(origin, AnyMapping) else None
         self.letters: AnyMapping[Any, Any] = letters if isinstance(letters, AnyMapping) else {}
         self.problems: list[Problem] = []
@@ -99,6 +108,7 @@ class _Run:
                 f"Bản ghi nguồn phải là một đối tượng, nhận được {shown(payload)}.",
                 f"The source record must be an object, got {shown(payload)}.", shown(payload)))
             return MapResult(record, self.problems, self.sources)
+        self.text.start_record(payload)
         if self.mapping.reads_xml:
             payload = self.xml_payload(payload)
         sink = _Sink()
@@ -111,7 +121,7 @@ class _Run:
             value = sink.get(path)
             if value is not None:
                 _put(record, path, value)
-        return MapResult(record, self.problems, self.sources)
+        return MapResult(record, self.problems, self.sources, self.originals)
 
     def xml_payload(self, payload: AnyMapping[Any, Any]) -> AnyMapping[Any, Any]:
         """The payload with its record element parsed once for every XPath; as it was, with a
@@ -158,7 +168,7 @@ class _Run:
         Inside a participant a key may be absent; a column of the record may not."""
         values: list[Any] = []
         for src in rule.sources:
-            got = src.read(scope.payload, scope.found)
+            got = self.read(src, scope)
             if got is None:
                 if not scope.in_item:
                     self.missing(path, src.label, scope.payload)
@@ -170,6 +180,26 @@ class _Run:
             return [rule.sep.join(parts)] if parts else []
         return values
 
+    def read(self, src: Source, scope: _Scope) -> list[Any] | None:
+        """What `src` finds in the scope's payload, its text converted from legacy encodings
+        (the originals kept); None when the column is missing."""
+        got = src.read(scope.payload, scope.found)
+        if not got:
+            return got
+        where = _rebase(src.label, scope.element) if scope.element else src.label
+        return [self.converted(v, where if len(got) == 1 else f"{where}[{i}]")
+                for i, v in enumerate(got)]
+
+    def converted(self, value: Any, where: str) -> Any:
+        if isinstance(value, (list, tuple)):
+            return [self.converted(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if not isinstance(value, str) or not value:
+            return value
+        found = self.text.read(value)
+        if found.encoding in LEGACY:
+            self.originals[where] = {"value": _stored(value), "encoding": found.encoding}
+        return found.text
+
     def scalar(self, rule: Rule, scope: _Scope, path: str, label: str) -> None:
         out = rule.const
         if rule.sources:
@@ -177,7 +207,7 @@ class _Run:
                 raw = self.read_all(rule, scope, path)
             else:
                 src = rule.sources[0]
-                got = src.read(scope.payload, scope.found)
+                got = self.read(src, scope)
                 if got is None and not scope.in_item:
                     self.missing(path, src.label, scope.payload)
                     return

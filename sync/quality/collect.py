@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from connectors import ConnectorError, SourceConfigError, SourceRecord, make_connector
 from schemas.mapping import MappingConfigError, load_mapping
+from schemas.mapping.legacy import SourceText
 from schemas.problems import Problem
 from schemas.record import field_label
 from sync.config import Config, ConfigError
@@ -148,13 +149,14 @@ def collect(config: Config, name: str, *, cap: int = MAX_PROBLEMS) -> QualityRep
         out.error, out.error_kind = str(exc), "err_config"
         return out
     seen: set[str] = set()
+    text = SourceText(src.text_encoding)
     stream: Iterator[SourceRecord] = connector.records(None)
     try:
         for rec in stream:
             if rec.deleted:
                 out.deleted += 1
                 continue
-            checked = _duplicate(check(mapping, rec), seen)
+            checked = _duplicate(check(mapping, rec, text), seen)
             if out.read == 0 and "columns" in rec.origin:
                 out.spreadsheet = True
                 out.missing_columns = mapping.missing_columns(rec.payload.keys())

@@ -154,6 +154,8 @@ class OutboxItem(Base):
     created_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Source values converted from a legacy encoding, as they were (MapResult.originals).
+    originals: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class RecordEvent(Base):
@@ -172,6 +174,7 @@ class RecordEvent(Base):
     where: Mapped[str | None] = mapped_column(String(500))
     problems: Mapped[list[Any] | None]
     at: Mapped[datetime]
+    originals: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class QuarantineItem(Base):
@@ -191,6 +194,7 @@ class QuarantineItem(Base):
     last_at: Mapped[datetime]
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
     attempts: Mapped[int] = mapped_column(default=1)
+    originals: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class SourceCursor(Base):
