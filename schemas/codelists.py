@@ -302,3 +302,35 @@ def province_by_name(name: str) -> str | None:
         return None
     found = _provinces()[2].get(_province_key(name))
     return next(iter(found)) if found and len(found) == 1 else None
+
+
+def province_of(written: str) -> tuple[Province, FormerProvince | None] | None:
+    """The current province a setting names, by its current or pre-2025 code ("52", "37",
+    "6") or its name, old or new ("Gia Lai", "Bình Định", "TP.HCM"); with the pre-2025 unit
+    when that is what was written (a former code, or a former name that is not the current
+    unit's). None when nothing matches."""
+    if not isinstance(written, str) or not written.strip():
+        return None
+    text = written.strip()
+    current, former, _ = _provinces()
+    if text.isdigit() and len(text) <= 2:
+        code = text.zfill(2)
+        if code in current:
+            return current[code], None
+        old = former.get(code)
+        return (current[old.successor], old) if old else None
+    named = province_by_name(text)
+    if named is None:
+        return None
+    key = _province_key(text)
+    if key == _province_key(current[named].name_vi):
+        return current[named], None
+    old = next((p for p in former.values() if _province_key(p.name_vi) == key), None)
+    return current[named], old
+
+
+def former_by_name(name: str) -> FormerProvince | None:
+    """The pre-2025 unit called `name`, written any usual way; None when none or several."""
+    key = _province_key(name) if isinstance(name, str) else ""
+    found = [p for p in _provinces()[1].values() if _province_key(p.name_vi) == key]
+    return found[0] if len(found) == 1 else None

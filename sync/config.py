@@ -7,6 +7,7 @@ ending in `_file` name a file that holds the secret.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sys
@@ -21,7 +22,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from schemas.codelists import current_provinces
+from schemas.codelists import (
+    current_provinces,
+    former_by_name,
+    former_provinces,
+    province_of,
+)
 from schemas.mapping.ready import ready_mapping_path, ready_mappings
 
 ENV_CONFIG = "STISYNC_CONFIG"
@@ -32,6 +38,8 @@ _INTERVAL = re.compile(r"^every\s+(\d+)\s*(s|m|h|d)$", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 # `mapping = "ready:oai_dc"` names a mapping shipped with stisync instead of a file.
 READY_PREFIX = "ready:"
+
+logger = logging.getLogger(__name__)
 
 
 class ConfigError(Exception):
@@ -111,6 +119,9 @@ class SourceConfig:
     # Vietnamese text in legacy font encodings: "auto" detects each cell; or the one the
     # source is known to use (tcvn3, vni, viqr, cp1258, unicode).
     text_encoding: str = "auto"
+    # The pre-2025 province whose system this source is (a merged province runs several);
+    # its records go under the config's current code like every other source's.
+    former_province: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +187,7 @@ class _Parser:
         self.path = path
         self.raw = raw
         self.base = path.parent
+        self.current_province: str | None = None
 
     def fail(self, key: str, message: str) -> ConfigError:
         return ConfigError(self.path, key, message)
@@ -194,7 +206,8 @@ class _Parser:
                 raise self.fail(full, "is required")
             return default
         value = table[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if not isinstance(value, kind) or (isinstance(value, bool) and bool not in kinds):
             names = (
                 kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             )
@@ -245,13 +258,7 @@ class _Parser:
     def config(self) -> Config:
         r = self.raw
         self.unknown(r, "", {"province", "state_url", "timezone", "log_dir", "national", "sources"})
-        province = self.take(r, "", "province", str)
-        if province not in current_provinces():
-            raise self.fail(
-                "province",
-                f"{province!r} is not a current province code (Decision "
-                '19/2025/QĐ-TTg, e.g. "01" Hà Nội, "79" TP Hồ Chí Minh)',
-            )
+        province = self.province(self.take(r, "", "province", (str, int)))
         tz = self.take(r, "", "timezone", str, "Asia/Ho_Chi_Minh")
         try:
             from zoneinfo import ZoneInfo
@@ -272,6 +279,28 @@ class _Parser:
             national=self.national(self.take(r, "", "national", dict)),
             sources=sources,
         )
+
+    def province(self, written: str | int) -> str:
+        """The current code of the province the config names: its code or name since
+        2025-07-01, or a pre-merger code or name, which stands for the unit it is part of now
+        (every record of a merged province goes under its current code)."""
+        found = province_of(str(written))
+        if found is None:
+            raise self.fail(
+                "province",
+                f"{written!r} is neither a province code nor a province name (Decision "
+                '19/2025/QĐ-TTg, e.g. "01" Hà Nội, "79" TP Hồ Chí Minh; pre-2025 codes and '
+                "names are read as the unit they are part of now)",
+            )
+        current, former = found
+        if former is not None:
+            logger.warning(
+                "%s: province %r is %s (code %s) before 2025-07-01, part of %s since: records "
+                "are sent under code %s",
+                self.path, written, former.name_vi, former.code, current.name_vi, current.code,
+            )
+        self.current_province = current.code
+        return current.code
 
     def national(self, t: dict[str, Any]) -> NationalConfig:
         p = "national"
@@ -383,6 +412,7 @@ class _Parser:
                 "deletions",
                 "mass_delete_share",
                 "text_encoding",
+                "former_province",
             },
         )
         from connectors import REGISTRY
@@ -406,7 +436,30 @@ class _Parser:
             deletions=self.choice(t, p, "deletions", ("report", "propagate"), "report"),
             mass_delete_share=self.share(t, p, "mass_delete_share", 0.10),
             text_encoding=self.text_encoding(t, p),
+            former_province=self.former_province(t, p),
         )
+
+    def former_province(self, t: Mapping[str, Any], p: str) -> str | None:
+        """The pre-2025 code of the unit a legacy source belongs to; it must be one of the
+        units merged into the config's province."""
+        written = self.take(t, p, "former_province", (str, int), None)
+        if written is None:
+            return None
+        text = str(written).strip()
+        former = former_provinces()
+        key = text.zfill(2) if text.isdigit() and len(text) <= 2 else None
+        old = former.get(key) if key else former_by_name(text)
+        if old is None:
+            raise self.fail(f"{p}.former_province",
+                            f"{written!r} is not a province code or name from before 2025-07-01")
+        if old.successor != self.current_province:
+            now = current_provinces()[old.successor]
+            raise self.fail(
+                f"{p}.former_province",
+                f"{old.name_vi} ({old.code}) is part of {now.name_vi} ({now.code}) since "
+                f"2025-07-01, not of this config's province {self.current_province}",
+            )
+        return old.code
 
     def text_encoding(self, t: Mapping[str, Any], p: str) -> str:
         from schemas.vietnamese import UnknownEncoding, encoding_name

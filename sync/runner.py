@@ -206,11 +206,14 @@ def _run(
         deletions=src.deletions,
     )
     logger.info(
-        "run %s: syncing source %s (%s%s)",
+        "run %s: syncing source %s (%s%s%s)",
         run.id,
         src.name,
         trigger.value,
         ", full read" if full else "",
+        f", system of former province {src.former_province}, sent as {config.province}"
+        if src.former_province and src.former_province != config.province
+        else "",
     )
     status, error = RunStatus.SUCCEEDED, None
     national_failed = False

@@ -88,8 +88,8 @@ def test_a_missing_secret_is_reported_when_it_is_needed_not_before(tmp_path: Pat
 @pytest.mark.parametrize(
     "change, key, message",
     [
-        (('province = "52"', 'province = "99"'), "province", "not a current province code"),
-        (('province = "52"', "province = 52"), "province", "must be str"),
+        (('province = "52"', 'province = "99"'), "province", "neither a province code nor"),
+        (('province = "52"', "province = true"), "province", "must be str or int"),
         (('log_dir = "logs"', 'log_dir = "logs"\nloglevel = 1'), "loglevel", "unknown key"),
         (('url = "http://127.0.0.1:8450/api/"', 'url = "ftp://x"'), "national.url", "http(s) URL"),
         (
