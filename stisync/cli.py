@@ -1,14 +1,20 @@
 """The `stisync` command: daemon, sync, check, validate, status, logs, quarantine, national-sim,
-demo."""
+demo.
+
+Everything it prints itself is in the admin's language (`stisync.texts`): `--lang`, else
+STISYNC_LANG, else Vietnamese. JSON and CSV output are for programs: their keys and values stay
+as stored, whatever the language.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
@@ -17,152 +23,175 @@ if TYPE_CHECKING:
 from stisync import __version__
 from stisync.logsetup import add_file_log, setup_logging
 from stisync.output import Progress, as_csv, as_json, counts_text, localize, table
+from stisync.texts import LangError, choose_lang, t, word
+from sync.texts import LANGS
 
 logger = logging.getLogger("stisync")
-# The languages of `validate` (sync.quality.texts.LANGS), named here so that every start of
-# the command does not import the report writers.
-LANGS = ("vi", "en")
 
 
-def _parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="stisync",
-        description="Sync a province's S&T task records to the national S&T database.",
-    )
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, with "usage:" in the admin's language."""
+
+    def __init__(self, prog: str, usage_prefix: str):
+        super().__init__(prog)
+        self._usage_prefix = usage_prefix
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[Any],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, self._usage_prefix if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose own words — usage, section titles, -h, the frame of an error —
+    are in `lang`. What argparse says about a wrong argument ("invalid choice") stays English."""
+
+    def __init__(self, *args: Any, lang: str = "vi", **kwargs: Any):
+        prefix = t("help_usage", lang)
+        kwargs.setdefault("formatter_class", lambda prog: _Formatter(prog, prefix))
+        kwargs["add_help"] = False  # added below, with its help in `lang`
+        super().__init__(*args, **kwargs)
+        self.lang = lang
+        self._positionals.title = t("help_positionals", lang)
+        self._optionals.title = t("help_options", lang)
+        self.add_argument(
+            "-h", "--help", action="help", default=argparse.SUPPRESS, help=t("help_help", lang)
+        )
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: {t('err', self.lang)}: {message}\n")
+
+
+def _parser(argv: Sequence[str] = (), lang: str = "vi") -> argparse.ArgumentParser:
+    def h(key: str, **values: Any) -> str:
+        return t(key, lang, **values)
+
+    p = _Parser(prog="stisync", description=h("help_description"), lang=lang)
+    p.add_argument("--config", metavar=h("meta_file"), help=h("help_config"))
+    p.add_argument("-v", "--verbose", action="count", default=0, help=h("help_verbose"))
+    # No default: without --lang, main() asks STISYNC_LANG.
+    p.add_argument("--lang", choices=LANGS, help=h("help_lang"))
     p.add_argument(
-        "--config",
-        metavar="FILE",
-        help="configuration file (default: $STISYNC_CONFIG, then ./stisync.toml)",
+        "--version", action="version", version=f"stisync {__version__}", help=h("help_version")
     )
-    p.add_argument(
-        "-v", "--verbose", action="count", default=0, help="more log output (-vv: debug)"
-    )
-    p.add_argument(
-        "--lang",
-        choices=LANGS,
-        default="vi",
-        help="language of the messages of `validate` and of its report (default vi); the other "
-        "commands print English",
-    )
-    p.add_argument("--version", action="version", version=f"stisync {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = p.add_subparsers(dest="command", metavar=h("meta_command"), required=True)
 
-    sub.add_parser(
-        "daemon", help="run the scheduler in the foreground (for systemd or a Windows service)"
-    )
+    def command(name: str, key: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=h(key), description=h(key), lang=lang)
 
-    s = sub.add_parser("sync", help="sync sources now")
+    command("daemon", "help_daemon")
+
+    s = command("sync", "help_sync")
+    s.add_argument("sources", nargs="*", metavar=h("meta_source"), help=h("help_sync_sources"))
+    s.add_argument("--full", action="store_true", help=h("help_full"))
+    s.add_argument("--dry-run", action="store_true", help=h("help_dry_run"))
     s.add_argument(
-        "sources", nargs="*", metavar="SOURCE", help="sources to sync (default: all enabled)"
+        "--wait", type=float, default=300.0, metavar=h("meta_seconds"), help=h("help_wait")
     )
+    s.add_argument("--allow-mass-delete", action="store_true", help=h("help_mass_delete"))
     s.add_argument(
-        "--full",
-        action="store_true",
-        help="read every record, not only those changed since the last run",
-    )
-    s.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="show what would be created or updated, and why; send nothing",
-    )
-    s.add_argument(
-        "--wait",
-        type=float,
-        default=300.0,
-        metavar="SECONDS",
-        help="when the daemon is syncing the same source, wait this long for it (default 300)",
-    )
-    s.add_argument(
-        "--allow-mass-delete",
-        action="store_true",
-        help="let this run withdraw more than the source's mass_delete_share of its records",
-    )
-    s.add_argument(
-        "--no-wait",
-        dest="wait",
-        action="store_const",
-        const=0.0,
-        help="refuse at once when the source is being synced",
+        "--no-wait", dest="wait", action="store_const", const=0.0, help=h("help_no_wait")
     )
 
-    ck = sub.add_parser(
-        "check",
-        help="read a sample of a source, map and validate it, show it as it would be sent; "
-        "writes nothing",
+    ck = command("check", "help_check")
+    ck.add_argument("source", metavar=h("meta_source"))
+    ck.add_argument("--limit", type=int, default=5, metavar="N", help=h("help_check_limit"))
+    ck.add_argument(
+        "--format", choices=["text", "json"], default="text", help=h("help_format", default="text")
     )
-    ck.add_argument("source", metavar="SOURCE")
-    ck.add_argument("--limit", type=int, default=5, help="records to read (default 5)")
-    ck.add_argument("--format", choices=["text", "json"], default="text")
 
-    va = sub.add_parser(
-        "validate",
-        help="read all of a source, map and validate every record, and report each problem "
-        "where the data's owner can fix it; writes nothing else",
-    )
-    va.add_argument("source", metavar="SOURCE")
-    va.add_argument(
-        "--report",
-        metavar="FILE",
-        help="write the report to FILE: .xlsx, .html or .csv (default: print it)",
-    )
+    va = command("validate", "help_validate")
+    va.add_argument("source", metavar=h("meta_source"))
+    va.add_argument("--report", metavar=h("meta_file"), help=h("help_report"))
     # SUPPRESS: without it here, the global --lang given before the command would be reset.
-    va.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help="vi (default) or en")
-
-    sub.add_parser(
-        "status",
-        help="per source: last run, outcome, next scheduled run, pending and quarantined records",
+    va.add_argument(
+        "--lang", choices=LANGS, default=argparse.SUPPRESS, help=h("help_validate_lang")
     )
 
-    lg = sub.add_parser(
-        "logs", help="sync runs, or with RUN_ID the outcome of each record of one run"
-    )
-    lg.add_argument("run_id", nargs="?", type=int, metavar="RUN_ID")
-    lg.add_argument("--source")
+    command("status", "help_status")
+
+    lg = command("logs", "help_logs")
+    lg.add_argument("run_id", nargs="?", type=int, metavar=h("meta_run"), help=h("help_logs_run"))
+    lg.add_argument("--source", metavar=h("meta_source"), help=h("help_logs_source"))
+    lg.add_argument("--since", type=_date_type(lang), metavar=h("meta_date"), help=h("help_since"))
     lg.add_argument(
-        "--since",
-        type=_date,
-        metavar="DATE",
-        help="runs started on or after DATE (YYYY-MM-DD or dd/mm/yyyy)",
+        "--status",
+        choices=["running", "succeeded", "partial", "failed", "interrupted", "crashed"],
+        help=h("help_logs_status"),
     )
     lg.add_argument(
-        "--status", choices=["running", "succeeded", "partial", "failed", "interrupted", "crashed"]
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help=h("help_format", default="table"),
     )
-    lg.add_argument("--format", choices=["table", "json", "csv"], default="table")
-    lg.add_argument("--limit", type=int, default=50)
+    lg.add_argument("--limit", type=int, default=50, metavar="N", help=h("help_logs_limit"))
 
-    q = sub.add_parser("quarantine", help="records held back, and why")
-    q.add_argument("--source")
-    q.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    q = command("quarantine", "help_quarantine")
+    q.add_argument("--source", metavar=h("meta_source"), help=h("help_quarantine_source"))
+    q.add_argument(
+        "--format",
+        choices=["table", "json", "csv"],
+        default="table",
+        help=h("help_format", default="table"),
+    )
 
-    sim = sub.add_parser("national-sim", help="serve the national API simulator on loopback")
+    sim = command("national-sim", "help_sim")
     if "national-sim" in argv:
         # Only then: the simulator's imports (Flask, its store) cost a second at every start.
         from national_sim.cli import add_arguments as sim_arguments
 
         sim_arguments(sim)
 
-    d = sub.add_parser("demo", help="set up a demo (config, sample data, simulator) and sync it")
-    d.add_argument("--dir", default="stisync-demo", help="demo folder (default ./stisync-demo)")
-    d.add_argument(
-        "--keep-running",
-        action="store_true",
-        help="keep the simulator and the daemon running until Ctrl+C",
-    )
+    d = command("demo", "help_demo")
+    d.add_argument("--dir", default="stisync-demo", metavar=h("meta_dir"), help=h("help_demo_dir"))
+    d.add_argument("--keep-running", action="store_true", help=h("help_keep_running"))
     return p
 
 
-def _date(text: str) -> datetime:
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
-        except ValueError:
-            pass
-    raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD or dd/mm/yyyy)")
+def _date_type(lang: str) -> Callable[[str], datetime]:
+    def date(text: str) -> datetime:
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)
+            except ValueError:
+                pass
+        raise argparse.ArgumentTypeError(t("err_date", lang, value=repr(text)))
+
+    return date
+
+
+def _lang_flag(argv: Sequence[str]) -> str | None:
+    """The language `--lang` asks for, read before parsing: the parser's own help texts are
+    written in it. The last one counts, as for argparse; a value argparse would refuse is
+    left to argparse to refuse."""
+    found = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            found = argv[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+    return found if found in LANGS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser(argv).parse_args(argv)
+    try:
+        lang = choose_lang(_lang_flag(argv), os.environ)
+    except LangError as exc:
+        # No language is known yet: say it in both.
+        for each in LANGS:
+            print(f"{t('err', each)}: {exc.message(each)}", file=sys.stderr)
+        return 2
+    args = _parser(argv, lang).parse_args(argv)
+    args.lang = args.lang or lang
     quiet = args.command in ("status", "logs", "quarantine") or (
         args.command in ("sync", "validate") and not args.verbose
     )
@@ -171,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(t("interrupted", args.lang), file=sys.stderr)
         return 130
 
 
@@ -183,6 +212,25 @@ def _config(args: argparse.Namespace) -> Config:
     return config
 
 
+def _error(key: str, detail: object, lang: str) -> None:
+    """An error on stderr: its frame (`err`, `err_config`...) in the admin's language, then
+    its detail, which may come from a deeper module in English."""
+    print(f"{t(key, lang)}: {detail}", file=sys.stderr)
+
+
+# sync.runner and sync.sample open an error with its kind, in English ("source: …"): the
+# frame each kind gets.
+_ERROR_KINDS = {"configuration": "err_config", "source": "err_source"}
+
+
+def _run_error(text: str, lang: str) -> str:
+    """The error of a run or of a sample, framed in `lang` by its kind."""
+    kind, _, detail = text.partition(": ")
+    if kind in _ERROR_KINDS:
+        return f"{t(_ERROR_KINDS[kind], lang)}: {detail}"
+    return f"{t('err', lang)}: {text}"
+
+
 def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Configuration and state errors end the command with their message and exit code 2."""
 
@@ -192,9 +240,11 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
 
         try:
             return int(fn(args))
-        except (ConfigError, StateError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        except ConfigError as exc:
+            _error("err_config", exc, args.lang)
+        except StateError as exc:
+            _error("err_state", exc, args.lang)
+        return 2
 
     return wrapper
 
@@ -211,16 +261,17 @@ def cmd_daemon(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from sync.runner import ExitCode, run_source
 
+    lang = args.lang
     config = _config(args)
     names = args.sources or [s.name for s in config.sources.values() if s.enabled]
     for n in names:
         config.source(n)  # unknown names fail before anything runs
     if not names:
-        print(f"error: {config.path}: no enabled source to sync", file=sys.stderr)
+        _error("err", t("sync_none_enabled", lang, path=config.path), lang)
         return 2
     worst = ExitCode.OK
     for name in names:
-        progress = Progress(name)
+        progress = Progress(name, lang=lang)
         result = run_source(
             str(config.path),
             name,
@@ -233,23 +284,40 @@ def cmd_sync(args: argparse.Namespace) -> int:
             allow_mass_delete=args.allow_mass_delete,
         )
         progress.done()
+        counts = counts_text(dict(result.counts), lang)
         if args.dry_run:
-            _print_plan(result)
+            print(t("sync_plan", lang, source=name, counts=counts))
+            _print_plan(result.planned, lang)
         else:
-            counts = counts_text(dict(result.counts))
-            line = f"{name}: {result.status.value} (run {result.run_id}): {counts}"
-            print(line)
+            status = word("status", result.status.value, lang)
+            print(
+                t("sync_result", lang, source=name, status=status, run=result.run_id, counts=counts)
+            )
         if result.error:
-            print(f"  {result.error}")
+            print(f"  {_run_error(result.error, lang)}")
         worst = max(worst, result.exit_code)
     return int(worst)
 
 
-def _print_plan(result: Any) -> None:
-    print(f"{result.source}: dry run, nothing sent: {counts_text(dict(result.counts))}")
-    rows = [(p.action, p.local_id, p.reason, p.where) for p in result.planned]
+def _print_plan(planned: list[Any], lang: str) -> None:
+    rows = [
+        (word("action", p.action, lang), p.local_id, _why(p, lang), p.where) for p in planned
+    ]
     if rows:
-        table(rows, ["action", "record", "why", "where"])
+        headers = ["col_action", "col_record", "col_why", "col_where"]
+        table(rows, [t(h, lang) for h in headers])
+
+
+def _why(planned: Any, lang: str) -> str:
+    """A dry run's reason (sync.extract writes it in English) in `lang`: its fixed phrases
+    and "changed: <fields>"; a held record's reasons are its problems, in `lang`."""
+    if planned.problems:
+        return "; ".join(p.message(lang) for p in planned.problems)
+    reason = planned.reason
+    fields = reason.removeprefix("changed: ")
+    if fields != reason:
+        return t("why_changed", lang, fields=fields)
+    return word("why", reason, lang)
 
 
 @_guard
@@ -263,79 +331,81 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.format == "json":
         as_json(asdict(result) | {"valid": result.valid})
     else:
-        _print_sample(result)
+        _print_sample(result, args.lang)
     if result.error:
         return 2
     return 0 if result.valid == len(result.records) else 1
 
 
-def _print_sample(result: Any) -> None:
+# How admins name the legacy encodings a cell was found in.
+_ENCODING_NAMES = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI", "viqr": "VIQR",
+                   "cp1258": "Windows-1258", "mixed": "TCVN3/VNI"}
+
+
+def _print_sample(result: Any, lang: str) -> None:
     import json
 
     if result.missing_columns:
-        missing = ", ".join(result.missing_columns)
-        print(f"columns named in the mapping but not in the source: {missing}")
+        print(t("check_missing_columns", lang, columns=", ".join(result.missing_columns)))
     for r in result.records:
-        state = (
-            "deleted"
-            if r.deleted
-            else ("OK" if not r.problems else f"{len(r.problems)} problem(s)")
-        )
-        print(f"── {r.record_id or '(no id)'} — {r.where} — {state}")
+        if r.deleted:
+            state = t("check_deleted", lang)
+        elif r.problems:
+            state = t("check_problems", lang, n=len(r.problems))
+        else:
+            state = t("check_ok", lang)
+        print(f"── {r.record_id or t('check_no_id', lang)} — {r.where} — {state}")
         if not r.deleted:
             print(json.dumps(r.record, ensure_ascii=False, indent=2, sort_keys=True))
+        for field, was in r.originals.items():
+            encoding = _ENCODING_NAMES.get(was["encoding"], was["encoding"])
+            print("  ↺ " + t("check_converted", lang, field=field, value=was["value"],
+                             encoding=encoding))
         for p in r.problems:
-            print(f"  ✗ {_problem_text(p)}")
-    n = len(result.records)
-    print(f"{result.source}: {n} record(s) read, {result.valid} valid; nothing written or sent")
+            print(f"  ✗ {_problem_text(p, lang)}")
+    read, valid = len(result.records), result.valid
+    print(t("check_summary", lang, source=result.source, read=read, valid=valid))
     if result.error:
-        print(f"error: {result.error}", file=sys.stderr)
+        print(_run_error(result.error, lang), file=sys.stderr)
 
 
+@_guard
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Like `_guard`, but every message in the admin's language (`--lang`)."""
     from pathlib import Path
 
-    from sync.config import ConfigError
     from sync.quality import ReportPathError, collect, report_writer
-    from sync.quality.texts import t
 
     lang = args.lang
     target = Path(args.report) if args.report else None
+    config = _config(args)
     try:
-        config = _config(args)
         writer = None
         if target:
             # The source's own file (a spreadsheet's `path`) must never be written over.
             own = config.source(args.source).connector.get("path")
             mine = [config.base_dir / Path(str(own)).expanduser()] if own else []
             writer = report_writer(target, mine)
-        report = collect(config, args.source)
     except ReportPathError as exc:
-        print(f"{t('err', lang)}: {exc.message(lang)}", file=sys.stderr)
+        _error("err", exc.message(lang), lang)
         return 2
-    except ConfigError as exc:
-        print(f"{t('err_config', lang)}: {exc}", file=sys.stderr)
-        return 2
+    report = collect(config, args.source)
     if report.error and not report.read:
         # Nothing was read: a report file would only look like a source without problems.
-        print(f"{t('err', lang)}: {report.error_text(lang)}", file=sys.stderr)
+        _error(report.error_kind, report.error, lang)
         return 2
     if writer is not None and target is not None:
         try:
             writer(report, target, lang)
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            print(
-                f"{t('err', lang)}: {t('err_write', lang, path=target, reason=reason)}",
-                file=sys.stderr,
-            )
+            _error("err", t("validate_write", lang, path=target, reason=reason), lang)
             return 2
     _print_quality(report, lang, problems=0 if target else _SHOWN_PROBLEMS)
     if target is not None:
-        print(t("cli_written", lang, path=target))
+        print(t("validate_written", lang, path=target))
     if report.error:
-        print(f"{t('err', lang)}: {report.error_text(lang)}", file=sys.stderr)
+        # The report's `error_kind` ("err_source", "err_config") is also the key of its frame.
+        _error(report.error_kind, report.error, lang)
     return report.exit_code
 
 
@@ -344,14 +414,15 @@ _SHOWN_PROBLEMS = 20
 
 def _print_quality(report: Any, lang: str, *, problems: int) -> None:
     from sync.quality.layout import SUMMARY_COLUMNS, headings, place, summary_cells
-    from sync.quality.texts import share_text, t
+    from sync.quality.texts import share_text
+    from sync.quality.texts import t as report_t
 
     if not report.read:
-        print(f"{report.source}: {t('no_records', lang)}")
+        print(f"{report.source}: {report_t('no_records', lang)}")
         return
     print(
         t(
-            "cli_counts",
+            "validate_counts",
             lang,
             source=report.source,
             read=report.read,
@@ -361,25 +432,25 @@ def _print_quality(report: Any, lang: str, *, problems: int) -> None:
         )
     )
     if report.deleted:
-        print(t("deleted", lang, n=report.deleted))
+        print(report_t("deleted", lang, n=report.deleted))
     if report.missing_columns:
-        print(t("missing_columns", lang, columns=", ".join(report.missing_columns)))
+        print(report_t("missing_columns", lang, columns=", ".join(report.missing_columns)))
     kinds = report.summary()
     if kinds:
         print()
-        print(t("summary", lang) + ":")
+        print(report_t("summary", lang) + ":")
         # The example is for the files; on a terminal the problems follow.
         table([summary_cells(k, lang)[:4] for k in kinds], headings(SUMMARY_COLUMNS, lang)[:4])
     if problems and report.problems:
         print()
-        print(t("cli_first", lang))
+        print(t("validate_first", lang))
         shown = report.sorted_problems()[:problems]
         for p in shown:
             print(f"  {place(p, lang)}: {p.message(lang)}")
         more = len(report.problems) + report.omitted - len(shown)
         if more:
-            print(t("cli_more", lang, n=more))
-    print(t("cli_nothing", lang))
+            print(t("validate_more", lang, n=more))
+    print(t("validate_nothing", lang))
 
 
 @_guard
@@ -388,6 +459,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from sync.logbook import source_status
     from sync.runner import open_state
 
+    lang = args.lang
     config = _config(args)
     db = open_state(config)
     try:
@@ -396,13 +468,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         for r in localize(source_status(db, list(config.sources)), config.timezone):
             src = config.sources[r["source"]]
             nxt = upcoming.get(r["source"])
+            last_status = r["last_status"]
             rows.append(
                 (
                     r["source"],
-                    "yes" if src.enabled else "no",
-                    src.schedule.describe() if src.schedule else "manual only",
+                    t("yes" if src.enabled else "no", lang),
+                    src.schedule.describe() if src.schedule else t("status_manual", lang),
                     r["last_run"] or "-",
-                    r["last_status"] or "never run",
+                    word("status", last_status, lang) if last_status else t("status_never", lang),
                     r["last_started"] or "",
                     counts_text(
                         {
@@ -410,28 +483,27 @@ def cmd_status(args: argparse.Namespace) -> int:
                             for k, v in r["last_counts"].items()
                             if k
                             in ("fetched", "created", "updated", "invalid", "rejected", "failed")
-                        }
+                        },
+                        lang,
                     ),
                     localize(nxt, config.timezone) if nxt else "-",
                     r["pending"],
                     r["quarantined"],
                 )
             )
-        table(
-            rows,
-            [
-                "source",
-                "enabled",
-                "schedule",
-                "last run",
-                "outcome",
-                "started",
-                "counts",
-                "next run (if daemon runs)",
-                "pending",
-                "quarantined",
-            ],
-        )
+        headers = [
+            "col_source",
+            "col_enabled",
+            "col_schedule",
+            "col_last_run",
+            "col_outcome",
+            "col_started",
+            "col_counts",
+            "col_next_run",
+            "col_pending",
+            "col_quarantined",
+        ]
+        table(rows, [t(h, lang) for h in headers])
     finally:
         db.dispose()
     return 0
@@ -442,15 +514,16 @@ def cmd_logs(args: argparse.Namespace) -> int:
     from sync.logbook import run_detail, runs
     from sync.runner import open_state
 
+    lang = args.lang
     config = _config(args)
     db = open_state(config)
     try:
         if args.run_id is not None:
             detail = localize(run_detail(db, args.run_id), config.timezone)
             if detail is None:
-                print(f"error: no run {args.run_id}", file=sys.stderr)
+                _error("err", t("logs_no_run", lang, run=args.run_id), lang)
                 return 2
-            return _print_run(detail, args.format)
+            return _print_run(detail, args.format, lang)
         since = args.since.replace(tzinfo=ZoneInfo(config.timezone)) if args.since else None
         rows = localize(
             runs(db, source=args.source, since=since, status=args.status, limit=args.limit),
@@ -459,39 +532,50 @@ def cmd_logs(args: argparse.Namespace) -> int:
         if args.format == "json":
             as_json(rows)
         elif args.format == "csv":
-            as_csv([{**r, "counts": counts_text(r["counts"])} for r in rows])
+            as_csv([{**r, "counts": counts_text(r["counts"], "en")} for r in rows])
         else:
+            headers = [
+                "col_run",
+                "col_source",
+                "col_trigger",
+                "col_status",
+                "col_started",
+                "col_finished",
+                "col_counts",
+                "col_error",
+            ]
             table(
                 [
                     (
                         r["run"],
                         r["source"],
-                        r["trigger"],
-                        r["status"],
+                        word("trigger", r["trigger"], lang),
+                        word("status", r["status"], lang),
                         r["started_at"],
                         r["finished_at"],
-                        counts_text(r["counts"]),
+                        counts_text(r["counts"], lang),
                         r["error"] or "",
                     )
                     for r in rows
                 ],
-                ["run", "source", "trigger", "status", "started", "finished", "counts", "error"],
+                [t(h, lang) for h in headers],
             )
     finally:
         db.dispose()
     return 0
 
 
-def _problem_text(p: dict[str, Any]) -> str:
-    message = str(p.get("message_vi", ""))
+def _problem_text(p: dict[str, Any], lang: str) -> str:
+    message = str(p.get(f"message_{lang}") or p.get("message_vi", ""))
     where = ""
     field = p.get("source_field")
     if field and str(field) not in message:  # mapping messages name their column already
-        where = f" [cột {field}{', ' + p['column'] if p.get('column') else ''}]"
+        column = f", {p['column']}" if p.get("column") else ""
+        where = f" [{t('column', lang)} {field}{column}]"
     return f"{p.get('path', '')}: {p.get('code', '')}: {message}{where}"
 
 
-def _print_run(detail: dict[str, Any], fmt: str) -> int:
+def _print_run(detail: dict[str, Any], fmt: str, lang: str) -> int:
     if fmt == "json":
         as_json(detail)
         return 0
@@ -499,28 +583,37 @@ def _print_run(detail: dict[str, Any], fmt: str) -> int:
         as_csv([{k: v for k, v in r.items()} for r in detail["records"]])
         return 0
     print(
-        f"run {detail['run']} of {detail['source']} ({detail['trigger']}): {detail['status']}, "
-        f"{detail['started_at']} → {detail['finished_at'] or '…'}"
+        t(
+            "logs_run",
+            lang,
+            run=detail["run"],
+            source=detail["source"],
+            trigger=word("trigger", detail["trigger"], lang),
+            status=word("status", detail["status"], lang),
+            started=detail["started_at"],
+            finished=detail["finished_at"] or "…",
+        )
     )
-    print(f"counts: {counts_text(detail['counts'])}")
+    print(t("logs_counts", lang, counts=counts_text(detail["counts"], lang)))
     if detail["error"]:
-        print(f"error: {detail['error']}")
+        print(_run_error(detail["error"], lang))
     rows = []
     for r in detail["records"]:
         problems = r["problems"] or []
         rows.append(
             (
-                r["outcome"],
+                word("outcome", r["outcome"], lang),
                 r["local_id"] or r["record_id"],
                 r["where"] or "",
-                _problem_text(problems[0]) if problems else "",
+                _problem_text(problems[0], lang) if problems else "",
             )
         )
-        rows.extend(("", "", "", _problem_text(p)) for p in problems[1:])
+        rows.extend(("", "", "", _problem_text(p, lang)) for p in problems[1:])
     if rows:
-        table(rows, ["outcome", "record", "where", "problems"])
+        headers = ["col_outcome", "col_record", "col_where", "col_problems"]
+        table(rows, [t(h, lang) for h in headers])
     else:
-        print("no record was sent or held back in this run (unchanged records are only counted)")
+        print(t("logs_empty", lang))
     return 0
 
 
@@ -529,6 +622,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     from sync.logbook import quarantine
     from sync.runner import open_state
 
+    lang = args.lang
     config = _config(args)
     db = open_state(config)
     try:
@@ -540,7 +634,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         as_csv(items)
     elif not items:
-        print("no record is held back")
+        print(t("quarantine_empty", lang))
     else:
         rows = []
         for i in items:
@@ -549,14 +643,22 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
                 (
                     i["source"],
                     i["local_id"] or i["record_id"],
-                    i["reason"],
+                    word("reason", i["reason"], lang),
                     i["where"] or "",
                     i["since"],
-                    _problem_text(ps[0]),
+                    _problem_text(ps[0], lang),
                 )
             )
-            rows.extend(("", "", "", "", "", _problem_text(p)) for p in ps[1:])
-        table(rows, ["source", "record", "reason", "where", "since", "problems"])
+            rows.extend(("", "", "", "", "", _problem_text(p, lang)) for p in ps[1:])
+        headers = [
+            "col_source",
+            "col_record",
+            "col_reason",
+            "col_where",
+            "col_since",
+            "col_problems",
+        ]
+        table(rows, [t(h, lang) for h in headers])
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from stisync.demo_data import API_MAPPING, CSV_MAPPING, make_tasks, write_csv, write_xlsx
+from stisync.texts import t
 
 PROVINCE = "52"
 CLIENT_ID = "tinh-52-demo"
@@ -112,7 +113,7 @@ def create_demo(folder: Path) -> None:
 class DemoServers:
     """The national simulator and the provincial API, on loopback threads."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, lang: str = "vi"):
         from national_sim import SimConfig, create_app
         from national_sim.auth import Client
         from stisync.provincial_api import create_app as provincial_app
@@ -131,10 +132,8 @@ class DemoServers:
                 provincial_app(records, token=token), port=ports["provincial"]
             )
         except OSError as exc:
-            raise SystemExit(
-                f"error: cannot listen on the demo's ports {ports} ({exc}); "
-                f"edit {folder / 'ports.json'} and the URLs in stisync.toml"
-            ) from exc
+            detail = t("demo_ports", lang, ports=ports, error=exc, file=folder / "ports.json")
+            raise SystemExit(f"{t('err', lang)}: {detail}") from exc
         config = folder / "stisync.toml"
         if not config.exists():
             config.write_text(
@@ -185,18 +184,20 @@ def run_demo(args: argparse.Namespace) -> int:
     from stisync.logsetup import add_file_log
     from sync.config import load_config
 
+    lang = args.lang
     folder = Path(args.dir).resolve()
     fresh = not (folder / "stisync.toml").exists()
     if fresh:
-        print(f"Writing a demo set-up to {folder}")
+        print(t("demo_writing", lang, folder=folder))
         create_demo(folder)
     else:
-        print(f"Using the demo set-up in {folder}")
-    servers = DemoServers(folder)
+        print(t("demo_using", lang, folder=folder))
+    servers = DemoServers(folder, lang)
     config = load_config(folder / "stisync.toml")
     add_file_log(config.log_dir)
-    print(f"National simulator:  {servers.national.url}/api  (its data: {folder / 'national'})")
-    print(f"Provincial JSON API: {servers.provincial.url}/api/nhiem-vu")
+    national = f"{servers.national.url}/api"
+    print(t("demo_national", lang, url=national, data=folder / "national"))
+    print(t("demo_provincial", lang, url=f"{servers.provincial.url}/api/nhiem-vu"))
     stop = threading.Event()
     daemon = threading.Thread(
         target=scheduler.run_daemon,
@@ -206,33 +207,31 @@ def run_demo(args: argparse.Namespace) -> int:
         daemon=True,
     )
     daemon.start()
-    print("Daemon started; every source runs at once on its first start, then on its schedule.\n")
+    print(t("demo_daemon", lang))
     _wait_for_first_runs(config, timeout=120)
     from stisync.cli import main as cli
 
-    cfg = ["--config", str(folder / "stisync.toml")]
+    cfg = ["--lang", lang, "--config", str(folder / "stisync.toml")]
     cli([*cfg, "status"])
     print()
     cli([*cfg, "quarantine"])
     rel = folder if not folder.is_relative_to(Path.cwd()) else folder.relative_to(Path.cwd())
-    print(f"""
-What happened: three provincial sources (a CSV export, a workbook with a title row, a JSON API)
-were read, mapped to the national record, validated, and sent to the national simulator.
-One workbook row uses the level "Cấp vùng", which is not a management level: it is held back
-in quarantine with the sheet, row and column named, and the rest were delivered.
-
-Look at it (the state is in {rel / "state"}, the logs in {rel / "logs"}):
-  stisync --config {rel / "stisync.toml"} status
-  stisync --config {rel / "stisync.toml"} logs
-  stisync --config {rel / "stisync.toml"} logs 1
-  stisync --config {rel / "stisync.toml"} quarantine
-A data-quality report for the workbook's owners (Vietnamese; --lang en for English):
-  stisync --config {rel / "stisync.toml"} validate so-khcn-xlsx --report bao-cao.html
-Try a change: run `stisync demo --keep-running`, edit {rel / "data" / "nhiem-vu-2023.csv"},
-then in another terminal `stisync --config {rel / "stisync.toml"} sync --dry-run` and `... sync`.
-""")
+    # Asked for in English, the demo suggests commands that ask for English too.
+    options = f"--config {rel / 'stisync.toml'}"
+    if lang != "vi":
+        options = f"--lang {lang} {options}"
+    print(
+        t(
+            "demo_explain",
+            lang,
+            state=rel / "state",
+            logs=rel / "logs",
+            options=options,
+            csv=rel / "data" / "nhiem-vu-2023.csv",
+        )
+    )
     if args.keep_running:
-        print("Simulator, provincial API and daemon keep running; Ctrl+C stops them.")
+        print(t("demo_keep_running", lang))
         try:
             while daemon.is_alive():
                 daemon.join(0.5)

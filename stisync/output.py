@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from stisync.texts import t, word
+
 
 def localize(data: Any, tz: str) -> Any:
     """Every datetime in `data` as ISO 8601 text in time zone `tz` (the province's clock)."""
@@ -58,18 +60,22 @@ def as_csv(rows: list[dict[str, Any]], out: TextIO = sys.stdout) -> None:
         )
 
 
-def counts_text(counts: dict[str, Any]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in counts.items() if v) or "nothing"
+def counts_text(counts: dict[str, Any], lang: str) -> str:
+    """A run's counts in words of `lang`, zeros left out: "tạo mới 19, không hợp lệ 1"."""
+    text = ", ".join(f"{word('count', k, lang)} {v}" for k, v in counts.items() if v)
+    return text or t("nothing", lang)
 
 
 class Progress:
     """Records read and sent, redrawn in place on a terminal; silent when not a TTY."""
 
-    def __init__(self, source: str, stream: TextIO = sys.stderr):
+    def __init__(self, source: str, stream: TextIO = sys.stderr, *, lang: str = "vi"):
         self.source = source
         self.stream = stream
+        self.lang = lang
         self.enabled = stream.isatty()
         self._last = 0.0
+        self._width = 0
 
     def __call__(self, stage: str, counts: Counter[str]) -> None:
         if not self.enabled:
@@ -79,13 +85,20 @@ class Progress:
             return
         self._last = now
         sent = counts["created"] + counts["updated"] + counts["unchanged"] + counts["rejected"]
-        self.stream.write(
-            f"\r{self.source}: read {counts['fetched']}, sent {sent}, "
-            f"invalid {counts['invalid']}   "
+        line = t(
+            "progress",
+            self.lang,
+            source=self.source,
+            read=counts["fetched"],
+            sent=sent,
+            invalid=counts["invalid"],
         )
+        # Padded so that a shorter line covers the longer one before it.
+        self._width = max(self._width, len(line) + 3)
+        self.stream.write(f"\r{line.ljust(self._width)}")
         self.stream.flush()
 
     def done(self) -> None:
         if self.enabled and self._last:
-            self.stream.write("\r" + " " * 70 + "\r")
+            self.stream.write("\r" + " " * self._width + "\r")
             self.stream.flush()

@@ -47,9 +47,10 @@ class Planned:
     """A record that the run would send, and why (shown by --dry-run)."""
 
     local_id: str
-    action: str  # "create" | "update"
-    reason: str
+    action: str  # "create" | "update" | "hold" | "delete" | "report gone"
+    reason: str  # English; a held record's reasons are its `problems`, in both languages
     where: str
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -463,7 +464,9 @@ def _plan_chunk(
             if c.problems:
                 ctx.counts["invalid"] += 1
                 reasons = "; ".join(p.message("en") for p in c.problems[:3])
-                result.planned.append(Planned(c.key, "hold", reasons, where))
+                result.planned.append(
+                    Planned(c.key, "hold", reasons, where, tuple(c.problems[:3]))
+                )
                 continue
             assert c.local_id is not None
             state = states.get(c.local_id)

@@ -23,7 +23,7 @@ def samples_dir() -> Path:
 @pytest.fixture(autouse=True)
 def _no_stray_config(monkeypatch: pytest.MonkeyPatch) -> None:
     # A developer's own STISYNC_* settings must never leak into a test.
-    for key in ("STISYNC_CONFIG", "STISYNC_STATE_URL"):
+    for key in ("STISYNC_CONFIG", "STISYNC_STATE_URL", "STISYNC_LANG"):
         monkeypatch.delenv(key, raising=False)
 
 

@@ -81,16 +81,16 @@ def test_failures_are_exit_2_with_a_message_in_the_admins_language(tmp_path: Pat
     missing = stisync(config, "validate", "missing-file", "--report", str(report))
     assert missing.returncode == 2
     assert not report.exists()  # an empty report would read as a source without problems
-    assert "lỗi: không đọc được nguồn: " in missing.stderr
+    assert "Lỗi: không đọc được nguồn: " in missing.stderr
     assert "khong-co.xlsx" in missing.stderr
 
     unknown = stisync(config, "--lang", "en", "validate", "khong-co")
     assert unknown.returncode == 2
-    assert "configuration error: " in unknown.stderr and "no such source" in unknown.stderr
+    assert "Configuration error: " in unknown.stderr and "no such source" in unknown.stderr
 
     pdf = stisync(config, "validate", "danh-muc-csv", "--report", "bao-cao.pdf")
     assert pdf.returncode == 2
-    assert "lỗi: không biết định dạng báo cáo “.pdf”" in pdf.stderr
+    assert "Lỗi: không biết định dạng báo cáo “.pdf”" in pdf.stderr
 
     source = tmp_path / "tinh" / "danh-muc.csv"
     before = source.read_bytes()
@@ -102,6 +102,6 @@ def test_failures_are_exit_2_with_a_message_in_the_admins_language(tmp_path: Pat
     folder = tmp_path / "khong-co-thu-muc" / "bao-cao.html"
     unwritable = stisync(config, "validate", "danh-muc-csv", "--report", str(folder))
     assert unwritable.returncode == 2
-    assert f"lỗi: không ghi được báo cáo {folder}" in unwritable.stderr
+    assert f"Lỗi: không ghi được báo cáo {folder}" in unwritable.stderr
     for out in (missing, unknown, pdf, itself, unwritable):
         assert "Traceback" not in out.stderr

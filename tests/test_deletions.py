@@ -85,7 +85,7 @@ def test_a_run_that_would_delete_too_much_stops_and_asks(tmp_path: Path, state_u
             check=False,
         )
         assert out.returncode == 0, out.stdout + out.stderr
-        assert "deleted 5" in out.stdout
+        assert "tinh-csv: thành công" in out.stdout and "đã xoá 5" in out.stdout
         assert len(env.national()) == 15 and env.outbox() == []
 
 

@@ -1,4 +1,5 @@
-"""What the CLI prints: progress only on a terminal, tables, CSV, local times."""
+"""What the CLI prints: progress only on a terminal, in the admin's language; counts, tables,
+CSV, local times."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import io
 from collections import Counter
 from datetime import datetime, timezone
 
-from stisync.output import Progress, as_csv, localize, table
+from stisync.output import Progress, as_csv, counts_text, localize, table
 
 
 class Terminal(io.StringIO):
@@ -15,14 +16,34 @@ class Terminal(io.StringIO):
 
 
 def test_progress_is_redrawn_on_a_terminal_and_silent_otherwise() -> None:
-    tty, plain = Terminal(), io.StringIO()
+    tty, english, plain = Terminal(), Terminal(), io.StringIO()
     counts = Counter(fetched=120, created=80, unchanged=20, invalid=2)
-    for stream in (tty, plain):
-        p = Progress("tinh-csv", stream)
+    for stream, lang in ((tty, "vi"), (english, "en"), (plain, "vi")):
+        p = Progress("tinh-csv", stream, lang=lang)
         p("read", counts)
         p.done()
-    assert "\rtinh-csv: read 120, sent 100, invalid 2" in tty.getvalue()
+    assert "\rtinh-csv: đã đọc 120, đã gửi 100, không hợp lệ 2" in tty.getvalue()
+    assert "\rtinh-csv: read 120, sent 100, invalid 2" in english.getvalue()
     assert plain.getvalue() == ""
+
+
+def test_progress_is_vietnamese_unless_asked_and_done_clears_the_whole_line() -> None:
+    tty = Terminal()
+    p = Progress("nguon-co-ten-rat-dai-cua-so-khoa-hoc-va-cong-nghe", tty)
+    p("read", Counter(fetched=123456, created=100000, invalid=12))
+    p.done()
+    line, cleared = tty.getvalue().split("\r")[1:3]
+    assert "đã đọc 123456" in line
+    assert len(cleared) >= len(line.rstrip())  # no tail of the count is left on the terminal
+
+
+def test_counts_are_named_in_the_admins_language_without_zeros() -> None:
+    counts = {"fetched": 16, "created": 15, "unchanged": 0, "invalid": 1}
+    assert counts_text(counts, "vi") == "đọc 16, tạo mới 15, không hợp lệ 1"
+    assert counts_text(counts, "en") == "fetched 16, created 15, invalid 1"
+    assert counts_text({"fetched": 0}, "vi") == "không có gì"
+    assert counts_text({}, "en") == "nothing"
+    assert counts_text({"new_kind": 2}, "vi") == "new_kind 2"  # never hidden
 
 
 def test_tables_align_columns_and_show_empty_cells_blank() -> None:

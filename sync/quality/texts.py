@@ -1,8 +1,8 @@
-"""Every word of the data-quality report and of `stisync validate`, in Vietnamese and English.
+"""Every word of the data-quality report, in Vietnamese and English (`sync.texts` describes the
+catalogs; what `stisync validate` prints around the report is in `stisync.texts`).
 
 The report is read by the people who keep the source data, so Vietnamese is the default and
-English is there for a reader who asks for it (`--lang en`); keeping both languages side by
-side in one table makes a missing translation visible at a glance.
+English is there for a reader who asks for it (`--lang en`).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-LANGS = ("vi", "en")
+from sync.texts import Catalog, pick
 
 # key -> (Vietnamese, English); `{name}` placeholders are filled by `t`.
-_TEXTS: dict[str, tuple[str, str]] = {
+_TEXTS: Catalog = {
     "title": ("Báo cáo chất lượng dữ liệu", "Data-quality report"),
     "source": ("Nguồn", "Source"),
     "location": ("Tệp / địa chỉ", "File / address"),
@@ -74,24 +74,6 @@ _TEXTS: dict[str, tuple[str, str]] = {
     # Sheet names of the workbook report.
     "sheet_summary": ("Tóm tắt", "Summary"),
     "sheet_problems": ("Lỗi", "Problems"),
-    # What the command prints.
-    "cli_counts": (
-        "{source}: đã đọc {read} bản ghi; {accepted} bản ghi ({share}) sẽ được chấp nhận, "
-        "{rejected} bản ghi có lỗi",
-        "{source}: {read} records read; {accepted} ({share}) would be accepted, "
-        "{rejected} have problems",
-    ),
-    "cli_first": ("Các lỗi đầu tiên:", "First problems:"),
-    "cli_more": (
-        "… và {n} lỗi khác; ghi đủ vào tệp với --report TỆP.xlsx (hoặc .html, .csv)",
-        "… and {n} more; write them all with --report FILE.xlsx (or .html, .csv)",
-    ),
-    "cli_written": ("Đã ghi báo cáo: {path}", "Report written: {path}"),
-    "cli_nothing": (
-        "Không ghi gì vào cơ sở dữ liệu trạng thái, không gửi gì lên hệ thống quốc gia.",
-        "Nothing was written to the state database or sent to the national system.",
-    ),
-    "err": ("lỗi", "error"),
     "err_config": ("lỗi cấu hình", "configuration error"),
     "err_source": ("không đọc được nguồn", "cannot read the source"),
     "err_format": (
@@ -102,16 +84,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "{path} là tệp dữ liệu của chính nguồn này; hãy ghi báo cáo vào một tệp khác",
         "{path} is this source's own data file; write the report to another file",
     ),
-    "err_write": (
-        "không ghi được báo cáo {path}: {reason}",
-        "cannot write the report {path}: {reason}",
-    ),
     "none": ("—", "—"),
 }
 
 # code -> (Vietnamese, English): what a kind of problem means, for the summary table. Codes
 # not listed here are shown with the message of their first example.
-CODES: dict[str, tuple[str, str]] = {
+CODES: Catalog = {
     "required": ("Thiếu thông tin bắt buộc", "A required value is missing"),
     "conditional_required": (
         "Thiếu thông tin bắt buộc với tình trạng của nhiệm vụ",
@@ -163,17 +141,12 @@ CODES: dict[str, tuple[str, str]] = {
 
 
 def t(key: str, lang: str, **values: Any) -> str:
-    """The text `key` in `lang` ("vi" or "en"), with its placeholders filled."""
-    vi, en = _TEXTS[key]
-    text = en if lang == "en" else vi
-    return text.format(**values) if values else text
+    """The report's text `key` in `lang` ("vi" or "en"), with its placeholders filled."""
+    return pick(_TEXTS, key, lang, **values)
 
 
 def code_text(code: str, lang: str) -> str | None:
-    texts = CODES.get(code)
-    if texts is None:
-        return None
-    return texts[1] if lang == "en" else texts[0]
+    return pick(CODES, code, lang) if code in CODES else None
 
 
 def share_text(share: float | None, lang: str) -> str:

@@ -1,0 +1,26 @@
+"""Two languages, one way: every text stisync shows a person — the command line's
+(`stisync.texts`) and the data-quality report's (`sync.quality.texts`) — sits in a catalog
+`key -> (Vietnamese, English)`, and `pick` takes one out.
+
+Vietnamese comes first because the readers are a province's staff; keeping both languages
+side by side in one table makes a missing translation visible at a glance. This module
+imports nothing, so that the command line can use it at every start without loading the
+report writers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LANGS = ("vi", "en")
+
+Catalog = Mapping[str, tuple[str, str]]
+
+
+def pick(catalog: Catalog, key: str, lang: str, **values: Any) -> str:
+    """The text `key` of `catalog` in `lang` ("vi" or "en"), with its `{name}` placeholders
+    filled from `values`."""
+    vi, en = catalog[key]
+    text = en if lang == "en" else vi
+    return text.format(**values) if values else text
