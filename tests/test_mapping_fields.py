@@ -57,17 +57,19 @@ def test_an_empty_cell_is_no_field(value: Any) -> None:
 
 
 @pytest.mark.parametrize(("value", "code", "says"), [
-    pytest.param("Toán học cơ bả", "unknown_field", "10101 Toán học cơ bản", id="typo-has-hint"),
-    pytest.param("Ngành mới chưa có", "unknown_field", "12/2008", id="unknown-name"),
-    pytest.param("Nấm học", "ambiguous_field", "10607, 30201", id="printed-twice"),
-    pytest.param("Khoa học chính trị", "ambiguous_field", "506, 50601", id="sector-and-major"),
-    pytest.param("10101 - Toán học ứng dụng", "field_mismatch", "10102",
+    pytest.param("Toán học cơ bả", "unknown_research_field", "10101 Toán học cơ bản",
+                 id="typo-has-hint"),
+    pytest.param("Ngành mới chưa có", "unknown_research_field", "12/2008", id="unknown-name"),
+    pytest.param("Nấm học", "ambiguous_research_field", "10607, 30201", id="printed-twice"),
+    pytest.param("Khoa học chính trị", "ambiguous_research_field", "506, 50601",
+                 id="sector-and-major"),
+    pytest.param("10101 - Toán học ứng dụng", "research_field_mismatch", "10102",
                  id="code-disagrees-with-name"),
     pytest.param("1; 2", "many_values", "1, 2", id="two-fields"),
     pytest.param("Khoa học tự nhiên\nKhoa học xã hội", "many_values", "1, 5",
                  id="two-fields-by-name"),
-    pytest.param("1010", "bad_code", "1, 3, 5", id="four-digits"),
-    pytest.param("101010", "bad_code", "1, 3, 5", id="six-digits"),
+    pytest.param("1010", "bad_field_code", "1, 3, 5", id="four-digits"),
+    pytest.param("101010", "bad_field_code", "1, 3, 5", id="six-digits"),
     pytest.param(True, "bad_type", "", id="boolean"),
 ])
 def test_research_field_refused(value: Any, code: str, says: str) -> None:
@@ -157,7 +159,7 @@ def test_a_name_is_not_turned_into_a_circular_24_code() -> None:
     assert "field" not in result.record
     [problem] = result.problems
     assert (problem.path, problem.code, problem.source_field) == (
-        "field.code", "name_needs_code", "Lĩnh vực")
+        "field.code", "field_name_needs_code", "Lĩnh vực")
     assert "15/12/2025" in problem.message_vi and "2025-12-15" in problem.message_en
     assert 'research_field_scheme = "qd12_2008"' in problem.message_vi
     assert "m.toml" in problem.message_vi and "cfg/" not in problem.message_vi

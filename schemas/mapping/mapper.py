@@ -331,7 +331,7 @@ class _Run:
             return                          # no date: the missing start_date is the problem
         if scheme == "tt24_2025" and self.field_by_name:
             self.problems.append(Problem(
-                "field.code", "name_needs_code",
+                "field.code", "field_name_needs_code",
                 f"Lĩnh vực KH&CN (field.code) được ghi bằng tên (mã {code} theo QĐ 12/2008), "
                 "nhưng bản ghi theo Thông tư 24/2025 (nhiệm vụ từ ngày "
                 f"{cutover_vi}, hoặc do tệp ánh xạ chọn), mà tên trong bảng của Thông tư chưa có ở "

@@ -31,6 +31,10 @@ _TEXTS: Catalog = {
         "{n} records are marked deleted (not counted)",
     ),
     "no_records": ("Nguồn không có bản ghi nào.", "The source has no records."),
+    "converted": (
+        "{cells} ô được gõ bằng bảng mã cũ ({found}) được đọc và gửi đi bằng Unicode",
+        "{cells} cells typed in an old font encoding ({found}) are read and sent as Unicode",
+    ),
     "incomplete": (
         "Nguồn chưa được đọc hết: {error}. Các con số dưới đây chỉ tính phần đã đọc.",
         "The source was not read to its end: {error}. The figures below count only what was read.",
@@ -137,6 +141,29 @@ CODES: Catalog = {
         "A field the national record lacks",
     ),
     "mapping_failed": ("Lỗi nội bộ khi ánh xạ", "An internal error while mapping"),
+    "empty": ("Giá trị để trống", "An empty value"),
+    "missing_xml": ("Bản ghi nguồn không có XML để đọc", "The source record has no XML to read"),
+    "bad_xml": ("XML của bản ghi không đọc được", "The record's XML cannot be read"),
+    "bad_field_code": (
+        "Mã lĩnh vực KH&CN sai số chữ số (cần 1, 3, 5 hoặc 7)",
+        "An S&T field code with the wrong number of digits (1, 3, 5 or 7)",
+    ),
+    "unknown_research_field": (
+        "Lĩnh vực KH&CN không có trong QĐ 12/2008 (sửa tên hoặc ghi mã)",
+        "An S&T field not in Decision 12/2008 (correct the name or write the code)",
+    ),
+    "ambiguous_research_field": (
+        "Tên lĩnh vực có ở nhiều cấp (ghi mã thay cho tên)",
+        "A field name printed at several levels (write the code instead)",
+    ),
+    "research_field_mismatch": (
+        "Mã và tên lĩnh vực KH&CN không khớp nhau",
+        "An S&T field code that does not match the name beside it",
+    ),
+    "field_name_needs_code": (
+        "Lĩnh vực ghi bằng tên cho nhiệm vụ theo Thông tư 24/2025 (cần ghi mã)",
+        "A field given by name on a Circular 24/2025 task (write the code)",
+    ),
 }
 
 

@@ -67,7 +67,7 @@ def _one(text: str) -> FieldCode:
 def _digits(code: str, text: str) -> str:
     digits = re.sub(r"[ .\-]", "", code)
     if len(digits) not in (1, 3, 5, 7):
-        raise Refused("bad_code", "mã lĩnh vực có 1, 3, 5 hoặc 7 chữ số",
+        raise Refused("bad_field_code", "mã lĩnh vực có 1, 3, 5 hoặc 7 chữ số",
                       "a field code has 1, 3, 5 or 7 digits", text)
     return digits
 
@@ -78,7 +78,7 @@ def _agreeing(code: str, name: str, text: str) -> FieldCode:
     named = qd12_2008_codes_named(name)
     if named and code not in named:
         others = ", ".join(named)
-        raise Refused("field_mismatch",
+        raise Refused("research_field_mismatch",
                       f"mã {code} không khớp với tên “{shown(name, 60)}” (tên này là mã {others} "
                       "theo QĐ 12/2008); sửa mã hoặc tên trong nguồn",
                       f"code {code} does not match the name “{shown(name, 60)}” (that name is "
@@ -93,13 +93,13 @@ def _named(name: str) -> str:
         return codes[0]
     if codes:
         listed = ", ".join(codes)
-        raise Refused("ambiguous_field",
+        raise Refused("ambiguous_research_field",
                       f"tên này có ở nhiều cấp của QĐ 12/2008 (mã {listed}); ghi mã thay cho tên",
                       f"this name is printed at several levels of Decision 12/2008 (codes "
                       f"{listed}); write the code instead of the name", name)
     close = qd12_2008_close_names(name)
     near_vi = f" (gần nhất: “{close[0]}”)" if close else ""
     near_en = f" (closest: “{close[0]}”)" if close else ""
-    raise Refused("unknown_field",
+    raise Refused("unknown_research_field",
                   f"không phải mã hay tên lĩnh vực nào trong QĐ 12/2008{near_vi}",
                   f"neither a code nor a name of a field in Decision 12/2008{near_en}", name)
