@@ -40,6 +40,8 @@ from sync.state.models import (
 logger = logging.getLogger(__name__)
 
 CHUNK = 500
+# The dates the mapper chooses field.scheme by (schemas.mapping.mapper `field_scheme`).
+_SCHEME_DATES = frozenset({"approval.decision_date", "start_date"})
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,19 @@ def check(mapping: Mapping, rec: SourceRecord, text: SourceText | None = None) -
         return Checked(rec, {}, None, [p], None)
     result = map_record(mapping, rec.payload, rec.record_id, origin=rec.origin, text=text)
     problems = list(result.problems)
-    # A field the mapping could not fill is then "required" for validation too: the mapping's
-    # problem (the label or date it could not read) is the one that says what to fix.
+    # A field the mapping could not fill is then "required" for validation too (and so is the
+    # object holding it, and field.scheme, chosen by the task's dates): the mapping's problem
+    # (the label or date it could not read) is the one that says what to fix.
     mapped = {p.path for p in problems}
+    if mapped & _SCHEME_DATES:
+        mapped.add("field.scheme")
     problems += [
         p.with_source(result.sources.get(p.path))
         for p in validate(result.record)
-        if not any(p.path == m or p.path.startswith(m + ".") for m in mapped)
+        if not any(
+            p.path == m or p.path.startswith(m + ".") or m.startswith(p.path + ".")
+            for m in mapped
+        )
     ]
     local_id = result.record.get("local_id")
     local_id = local_id if isinstance(local_id, str) and local_id else None
