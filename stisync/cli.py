@@ -24,7 +24,7 @@ from stisync import __version__
 from stisync.logsetup import add_file_log, setup_logging
 from stisync.output import Progress, as_csv, as_json, counts_text, localize, table
 from stisync.texts import LangError, choose_lang, t, word
-from sync.texts import LANGS
+from sync.texts import ENCODING_NAMES, LANGS
 
 logger = logging.getLogger("stisync")
 
@@ -337,11 +337,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if result.valid == len(result.records) else 1
 
 
-# How admins name the legacy encodings a cell was found in.
-_ENCODING_NAMES = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI", "viqr": "VIQR",
-                   "cp1258": "Windows-1258", "mixed": "TCVN3/VNI"}
-
-
 def _print_sample(result: Any, lang: str) -> None:
     import json
 
@@ -358,7 +353,7 @@ def _print_sample(result: Any, lang: str) -> None:
         if not r.deleted:
             print(json.dumps(r.record, ensure_ascii=False, indent=2, sort_keys=True))
         for field, was in r.originals.items():
-            encoding = _ENCODING_NAMES.get(was["encoding"], was["encoding"])
+            encoding = ENCODING_NAMES.get(was["encoding"], was["encoding"])
             print("  ↺ " + t("check_converted", lang, field=field, value=was["value"],
                              encoding=encoding))
         for p in r.problems:
@@ -431,10 +426,8 @@ def _print_quality(report: Any, lang: str, *, problems: int) -> None:
             rejected=report.rejected,
         )
     )
-    if report.deleted:
-        print(report_t("deleted", lang, n=report.deleted))
-    if report.missing_columns:
-        print(report_t("missing_columns", lang, columns=", ".join(report.missing_columns)))
+    for note in report.notes(lang, error=False):
+        print(note)
     kinds = report.summary()
     if kinds:
         print()

@@ -17,6 +17,10 @@ LANGS = ("vi", "en")
 
 Catalog = Mapping[str, tuple[str, str]]
 
+# The legacy encodings a cell may be found in (schemas.vietnamese), as admins name them.
+ENCODING_NAMES = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI", "viqr": "VIQR",
+                  "cp1258": "Windows-1258", "mixed": "TCVN3/VNI"}
+
 
 def pick(catalog: Catalog, key: str, lang: str, **values: Any) -> str:
     """The text `key` of `catalog` in `lang` ("vi" or "en"), with its `{name}` placeholders

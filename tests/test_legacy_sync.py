@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -19,22 +18,11 @@ from sync.config import ConfigError, load_config
 from sync.sample import sample_source
 from sync.state.models import RecordEvent
 from tests.e2e import e2e_env
+from tests.legacy_text import tcvn3
 
 # (Unicode, as a reader of a legacy-font workbook shows it)
 VNI_TITLE = ("Nghiên cứu khoa học về giống lúa", "Nghieân cöùu khoa hoïc veà gioáng luùa")
 VNI_HOST = ("Viện Nghiên cứu Nông nghiệp", "Vieän Nghieân cöùu Noâng nghieäp")
-
-
-def tcvn3(text: str) -> str:
-    """`text` typed in a TCVN3 (ABC) font, as a Unicode reader of the file shows it."""
-    table = {
-        letter: int(byte, 16)
-        for byte, letter in json.loads(
-            (files("schemas") / "data" / "legacy-tcvn3.json").read_text("utf-8")
-        )["bytes"].items()
-    }
-    raw = bytes(table.get(c, ord(c)) for c in text)
-    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in raw)
 
 
 def _legacy_csv(path: Path) -> dict[str, tuple[str, str]]:

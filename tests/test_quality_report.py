@@ -16,6 +16,7 @@ from sync.config import Config, load_config
 from sync.quality import ProblemRow, QualityReport, collect, write_report
 from sync.quality.cells import csv_cell, neutralise, xlsx_cell
 from sync.quality.html_report import render_html
+from tests.legacy_text import tcvn3
 
 TITLE = "DANH MỤC NHIỆM VỤ KH&CN NĂM 2024"
 FORMULA = '=HYPERLINK("http://evil.example","Bấm vào đây")'
@@ -332,3 +333,29 @@ def test_a_cell_that_could_start_a_formula_gets_a_quote(text: str) -> None:
 def test_what_is_not_a_formula_is_left_alone(value: Any, in_csv: str, in_xlsx: Any) -> None:
     assert csv_cell(value) == in_csv
     assert xlsx_cell(value) == in_xlsx
+
+
+def test_cells_in_an_old_font_are_counted_and_named_in_every_report(tmp_path: Path) -> None:
+    folder = tmp_path / "tinh"
+    write_messy_source(folder)
+    # Rows typed in TCVN3 (ABC) by an older hand: the title and the host of two rows.
+    rows = [t.row() for t in make_tasks("DM", 4, seed=12, year=2024)]
+    for r in rows[:2]:
+        r["Tên nhiệm vụ"] = tcvn3("Nghiên cứu giống lúa chịu mặn")
+        r["Tổ chức chủ trì"] = tcvn3("Viện Khoa học Nông nghiệp")
+    with (folder / "danh-muc.csv").open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    report = collect(load_config(folder / "stisync.toml"), "danh-muc-csv")
+    assert (report.read, report.accepted) == (4, 4)
+    assert report.converted == {"tcvn3": 4}
+    note = "4 ô được gõ bằng bảng mã cũ (TCVN3 (ABC): 4) được đọc và gửi đi bằng Unicode"
+    assert note in report.notes("vi")
+    assert "4 cells typed in an old font encoding (TCVN3 (ABC): 4)" in " ".join(
+        report.notes("en"))
+    assert note in render_html(report, "vi")
+    target = tmp_path / "bao-cao.xlsx"
+    write_report(report, target, "vi")
+    summary = load_workbook(target).worksheets[0]
+    assert any(note in str(c.value) for row in summary.iter_rows() for c in row if c.value)

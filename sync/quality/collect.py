@@ -9,6 +9,7 @@ Nothing is written anywhere and the national side is never called.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from schemas.record import field_label
 from sync.config import Config, ConfigError
 from sync.extract import _duplicate, check
 from sync.quality.texts import code_text, t, value_text
+from sync.texts import ENCODING_NAMES
 
 # Enough to list every problem of a provincial workbook; a source broken throughout (a
 # wrong mapping) still gives a report that opens, with the rest counted.
@@ -89,9 +91,27 @@ class QualityReport:
     error: str | None = None  # the source or its configuration failed; figures are partial
     error_kind: str = "err_source"  # or "err_config": which words open the error's message
     cap: int = MAX_PROBLEMS
+    # Cells found in a legacy encoding and converted, by encoding ("tcvn3": 120).
+    converted: Counter[str] = field(default_factory=Counter)
 
     def error_text(self, lang: str) -> str:
         return f"{t(self.error_kind, lang)}: {self.error}" if self.error else ""
+
+    def notes(self, lang: str, *, error: bool = True) -> list[str]:
+        """What a reader must know besides the problems: a read cut short, columns the
+        mapping misses, records the source marks deleted, text converted from old fonts."""
+        notes = []
+        if error and self.error:
+            notes.append(t("incomplete", lang, error=self.error_text(lang)))
+        if self.missing_columns:
+            notes.append(t("missing_columns", lang, columns=", ".join(self.missing_columns)))
+        if self.deleted:
+            notes.append(t("deleted", lang, n=self.deleted))
+        if self.converted:
+            found = ", ".join(f"{ENCODING_NAMES.get(e, e)}: {n}"
+                              for e, n in self.converted.most_common())
+            notes.append(t("converted", lang, cells=sum(self.converted.values()), found=found))
+        return notes
 
     @property
     def rejected(self) -> int:
@@ -157,6 +177,8 @@ def collect(config: Config, name: str, *, cap: int = MAX_PROBLEMS) -> QualityRep
                 out.deleted += 1
                 continue
             checked = _duplicate(check(mapping, rec, text), seen)
+            for was in (checked.originals or {}).values():
+                out.converted[was["encoding"]] += 1
             if out.read == 0 and "columns" in rec.origin:
                 out.spreadsheet = True
                 out.missing_columns = mapping.missing_columns(rec.payload.keys())

@@ -137,14 +137,7 @@ def _share(report: QualityReport, lang: str) -> str:
 
 
 def _notes(report: QualityReport, lang: str) -> list[str]:
-    notes = []
-    if report.error:
-        notes.append(t("incomplete", lang, error=report.error_text(lang)))
-    if report.missing_columns:
-        notes.append(t("missing_columns", lang, columns=", ".join(report.missing_columns)))
-    if report.deleted:
-        notes.append(t("deleted", lang, n=report.deleted))
-    return notes
+    return report.notes(lang)
 
 
 def _table(columns: tuple[str, ...], rows: Iterable[list[Any]], lang: str) -> str:

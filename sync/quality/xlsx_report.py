@@ -58,14 +58,7 @@ def _summary_sheet(ws: WriteOnlyWorksheet, report: QualityReport, lang: str) -> 
         "accepted_of", lang, accepted=report.accepted, read=report.read, rejected=report.rejected
     )
     ws.append([None, _cell(ws, counts)])
-    notes = []
-    if report.deleted:
-        notes.append(t("deleted", lang, n=report.deleted))
-    if report.error:
-        notes.append(t("incomplete", lang, error=report.error_text(lang)))
-    if report.missing_columns:
-        notes.append(t("missing_columns", lang, columns=", ".join(report.missing_columns)))
-    for note in notes:
+    for note in report.notes(lang):
         ws.append([None, _cell(ws, note, font=Font(bold=True, color="9C0006"))])
     ws.append([])
     ws.append([_cell(ws, t("summary", lang), font=Font(bold=True, size=12))])
