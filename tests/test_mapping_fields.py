@@ -180,3 +180,24 @@ def test_bad_scheme_settings_name_the_key(head: str, key: str) -> None:
     with pytest.raises(MappingConfigError) as err:
         parse_mapping(MAPPING.format(head=head, extra=""), name="m.toml")
     assert err.value.key == f"[mapping] {key}"
+
+
+def _checked_paths(field: str, start: str) -> set[tuple[str, str]]:
+    from connectors.base import SourceRecord
+    from sync.extract import check
+
+    mapping = parse_mapping(MAPPING.format(head="", extra=""), name="m.toml")
+    rec = SourceRecord("s", "1", None, {"Tên": "Đề tài", "Lĩnh vực": field, "Bắt đầu": start,
+                                        "Ngày QĐ": ""})
+    return {(p.path, p.code) for p in check(mapping, rec).problems
+            if p.path.startswith(("field", "start_date"))}
+
+
+def test_a_refused_field_is_reported_once_not_again_as_missing() -> None:
+    assert _checked_paths("Nấm học", "01/02/2024") == {
+        ("field.code", "ambiguous_research_field")}
+
+
+def test_an_unreadable_start_date_is_the_one_problem_of_the_scheme() -> None:
+    # The scheme is chosen by the date: the date is what to fix, not a missing scheme.
+    assert _checked_paths("10101", "31/02/2024") == {("start_date", "bad_date")}
