@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar
+from weakref import WeakSet
 
 from connectors.errors import SourceConfigError
 
@@ -82,7 +83,12 @@ def describe_origin(origin: Mapping[str, Any]) -> str:
 
 class Connector(ABC):
     """A provincial source. Subclasses validate `options` in `__init__` (no I/O there) and
-    implement `records`, a lazy generator: no I/O happens before its first `next()`."""
+    implement `records`, a lazy generator: no I/O happens before its first `next()`.
+
+    A connector whose streams hold their own files or connections (opened in the generator,
+    released in its `finally`) returns them through `_track`, so that the base `close()` can
+    end every read still open; one that holds a session of its own closes it in `close()`.
+    """
 
     kind: ClassVar[str]
 
@@ -90,15 +96,33 @@ class Connector(ABC):
         self.name = name
         self.options = dict(options)
         self.base_dir = base_dir or Path.cwd()
+        # Weak: a stream the caller dropped is collected (and closed) without waiting for us.
+        self._streams: WeakSet[Generator[SourceRecord, None, None]] = WeakSet()
 
     @abstractmethod
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
         """Yield the source's records changed at or after `since` (all of them when None)."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
-        """Release sessions, files and connections."""
+    def close(self) -> None:
+        """Release sessions, files and connections: here, end every stream `_track` was given
+        that is still open, which runs its `finally` and `with` exits where it stopped."""
+        for stream in list(self._streams):
+            stream.close()
 
     # Helpers shared by connectors -------------------------------------------------------------
+
+    def _track(
+        self, stream: Generator[SourceRecord, None, None]
+    ) -> Generator[SourceRecord, None, None]:
+        """`stream`, remembered so that `close()` ends it if it is still open then."""
+        self._streams.add(stream)
+        return stream
+
+    def _check_since(self, since: datetime | None) -> None:
+        """Refuse a naive `since` when `records()` is called, not at its first `next()`: a
+        naive time cannot be compared with the source's aware ones."""
+        if since is not None and since.tzinfo is None:
+            raise ValueError(f"{self.name}: since must be timezone-aware, not {since!r}")
 
     def option(self, key: str, default: Any = None, *, required: bool = False) -> Any:
         if key in self.options:
@@ -146,3 +170,16 @@ class Connector(ABC):
         if required:
             raise SourceConfigError(self.name, f"{key}_env", f"is required (or {key}_file)")
         return None
+
+
+def text_option(source: str, options: Mapping[str, Any], key: str, *,
+                strip: bool = True) -> str | None:
+    """The text option `key` of a source's `[sources.NAME.connector]` table, stripped unless
+    `strip` is false; None when it is absent. A value that is not text, or only spaces, is a
+    SourceConfigError naming the key."""
+    value = options.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise SourceConfigError(source, key, f"must be a non-empty text, not {value!r}")
+    return value.strip() if strip else value

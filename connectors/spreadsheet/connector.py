@@ -8,7 +8,6 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
-from weakref import WeakSet
 
 from connectors.base import Connector, SourceRecord
 from connectors.errors import SourceConfigError
@@ -38,22 +37,14 @@ class SpreadsheetConnector(Connector):
         if path is None:  # path_option raises first; this keeps the type checker informed
             raise SourceConfigError(name, "path", "is required")
         self.settings: SheetOptions = parse_options(name, self.options, path)
-        self._streams: WeakSet[Generator[SourceRecord, None, None]] = WeakSet()
 
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
         """Every record row, or with a modified_column those modified at or after `since`.
 
         Without a modified_column every row is yielded: change detection is by content.
         """
-        if since is not None and since.tzinfo is None:
-            raise ValueError(f"{self.name}: since must be timezone-aware, not {since!r}")
-        stream = self._read(since)
-        self._streams.add(stream)
-        return stream
-
-    def close(self) -> None:
-        for stream in list(self._streams):
-            stream.close()
+        self._check_since(since)
+        return self._track(self._read(since))
 
     def _read(self, since: datetime | None) -> Generator[SourceRecord, None, None]:
         s = self.settings

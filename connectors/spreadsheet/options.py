@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from connectors.base import text_option
 from connectors.errors import SourceConfigError
 
 FORMATS: dict[str, str] = {".csv": "csv", ".xlsx": "xlsx", ".xls": "xls"}
@@ -46,11 +47,11 @@ def parse_options(source: str, options: Mapping[str, Any], path: Path) -> SheetO
         raise SourceConfigError(
             source, "path", f"{path.name!r} has an unsupported extension; supported: {supported}"
         )
-    id_column = _text(source, options, "id_column")
+    id_column = text_option(source, options, "id_column", strip=False)
     if id_column is None:
         raise SourceConfigError(source, "id_column", "is required: the column holding the "
                                 "source's record id")
-    modified_column = _text(source, options, "modified_column")
+    modified_column = text_option(source, options, "modified_column", strip=False)
 
     sheet = options.get("sheet")
     if sheet is not None:
@@ -58,8 +59,8 @@ def parse_options(source: str, options: Mapping[str, Any], path: Path) -> SheetO
             raise SourceConfigError(source, "sheet", "applies to .xlsx and .xls files, not .csv")
         sheet = _sheet(source, sheet)
 
-    encoding = _text(source, options, "encoding") or "auto"
-    delimiter = _text(source, options, "delimiter") or "auto"
+    encoding = text_option(source, options, "encoding", strip=False) or "auto"
+    delimiter = text_option(source, options, "delimiter", strip=False) or "auto"
     if fmt != "csv":
         for key, value in (("encoding", encoding), ("delimiter", delimiter)):
             if value != "auto":
@@ -78,15 +79,6 @@ def parse_options(source: str, options: Mapping[str, Any], path: Path) -> SheetO
         sheet=sheet, encoding=encoding, delimiter=_delimiter(source, delimiter),
         header_row=_header_row(source, options.get("header_row", "auto")),
     )
-
-
-def _text(source: str, options: Mapping[str, Any], key: str) -> str | None:
-    value = options.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise SourceConfigError(source, key, f"must be a non-empty text, not {value!r}")
-    return value
 
 
 def _sheet(source: str, value: Any) -> str | int:

@@ -9,7 +9,6 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
-from weakref import WeakSet
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine, Row
@@ -56,7 +55,6 @@ class SqlConnector(Connector):
         self.table = parse_table_name(name, s.table, self.backend.sqlglot) if s.table else None
         self.query = check_query(name, s.query, self.backend.sqlglot) if s.query else None
         self.what = self._describe()
-        self._streams: WeakSet[Generator[SourceRecord, None, None]] = WeakSet()
         self._warnings = 0
 
     def records(self, since: datetime | None = None) -> Generator[SourceRecord, None, None]:
@@ -66,15 +64,8 @@ class SqlConnector(Connector):
         they may have changed. With `query`, the query decides, given :since (1900-01-01 on a
         full read).
         """
-        if since is not None and since.tzinfo is None:
-            raise ValueError(f"{self.name}: since must be timezone-aware, not {since!r}")
-        stream = self._read(since)
-        self._streams.add(stream)
-        return stream
-
-    def close(self) -> None:
-        for stream in list(self._streams):
-            stream.close()
+        self._check_since(since)
+        return self._track(self._read(since))
 
     # The read -----------------------------------------------------------------------------
 

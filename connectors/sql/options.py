@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from connectors.base import text_option
 from connectors.errors import SourceConfigError
 
 KNOWN_OPTIONS = frozenset(
@@ -70,11 +71,11 @@ def read_settings(source: str, options: Mapping[str, Any], url_text: str) -> Sql
         close = difflib.get_close_matches(unknown[0], sorted(KNOWN_OPTIONS), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise SourceConfigError(source, unknown[0], f"is not an option of the sql connector{hint}")
-    table, query = _text(source, options, "table"), _text(source, options, "query")
+    table, query = text_option(source, options, "table"), text_option(source, options, "query")
     if (table is None) == (query is None):
         said = "both are set" if table else "neither is set"
         raise SourceConfigError(source, "table", f"or 'query' must be set, not both ({said})")
-    id_column = _text(source, options, "id_column")
+    id_column = text_option(source, options, "id_column")
     if id_column is None:
         raise SourceConfigError(
             source, "id_column", "is required: the column holding the source's record id"
@@ -86,8 +87,8 @@ def read_settings(source: str, options: Mapping[str, Any], url_text: str) -> Sql
         table=table,
         query=query,
         id_column=id_column,
-        modified_column=_text(source, options, "modified_column"),
-        deleted_column=_text(source, options, "deleted_column"),
+        modified_column=text_option(source, options, "modified_column"),
+        deleted_column=text_option(source, options, "deleted_column"),
         batch_size=_integer(source, options, "batch_size", 1000),
         timeout=_seconds(source, options, "timeout", 300.0),
         connect_timeout=_seconds(source, options, "connect_timeout", 10.0),
@@ -125,15 +126,6 @@ def parse_url(source: str, text: str, key: str) -> URL:
     if not url.database and url.get_backend_name() != "sqlite":
         raise SourceConfigError(source, key, f"{said} a URL that names no database ({_URL_SHAPE})")
     return url
-
-
-def _text(source: str, options: Mapping[str, Any], key: str) -> str | None:
-    value = options.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise SourceConfigError(source, key, f"must be a non-empty text, not {value!r}")
-    return value.strip()
 
 
 def _integer(source: str, options: Mapping[str, Any], key: str, default: int) -> int:

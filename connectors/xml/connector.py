@@ -10,7 +10,6 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
-from weakref import WeakSet
 
 from lxml import etree
 
@@ -41,20 +40,12 @@ class XmlConnector(Connector):
         super().__init__(name, options, base_dir=base_dir)
         self.settings: XmlSettings = read_settings(name, self.options, self.base_dir)
         self.policy = retry_policy(self.settings.retries, sleep=sleep)
-        self._streams: WeakSet[Generator[SourceRecord, None, None]] = WeakSet()
 
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:
         """Every record, or with `modified` set, those modified at or after `since` (records
         whose time is missing or unreadable are always yielded)."""
-        if since is not None and since.tzinfo is None:
-            raise ValueError(f"{self.name}: since must be timezone-aware, not {since!r}")
-        stream = self._read(since)
-        self._streams.add(stream)
-        return stream
-
-    def close(self) -> None:
-        for stream in list(self._streams):
-            stream.close()
+        self._check_since(since)
+        return self._track(self._read(since))
 
     def _read(self, since: datetime | None) -> Generator[SourceRecord, None, None]:
         s = self.settings

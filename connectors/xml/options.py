@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from connectors.base import text_option
 from connectors.errors import SourceConfigError
 from connectors.xmlsafe import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, check_encoding
 
@@ -109,12 +110,7 @@ class _Reader:
         return value
 
     def text(self, key: str) -> str | None:
-        value = self.options.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"must be a non-empty text, not {value!r}")
-        return value.strip()
+        return text_option(self.source, self.options, key)
 
     def where(self, base_dir: Path) -> tuple[Path | None, str | None, str | None]:
         path, url = self.text("path"), self.text("url")
