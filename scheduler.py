@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sync import runner
 from sync.config import Config, SourceConfig
 from sync.state.db import StateDB
-from sync.state.models import Run, Trigger, utcnow
+from sync.state.models import Run, RunStatus, Trigger, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +35,14 @@ def make_trigger(src: SourceConfig, timezone: str) -> BaseTrigger:
 
 
 def last_scheduled_run(db: StateDB, source: str) -> datetime | None:
+    """When the source's last scheduled run started, crashed runs aside: the run a crashed
+    one was for is still owed, so the daemon starting after a crash runs it at once."""
     with db.session() as s:
         return s.scalar(
             select(func.max(Run.started_at)).where(
-                Run.source == source, Run.trigger == Trigger.SCHEDULE
+                Run.source == source,
+                Run.trigger == Trigger.SCHEDULE,
+                Run.status != RunStatus.CRASHED,
             )
         )
 

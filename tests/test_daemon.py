@@ -18,6 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, update
 
 import scheduler
+from sync import runner
 from sync.config import load_config
 from sync.state.db import StateDB
 from sync.state.models import Run, RunStatus, Trigger
@@ -193,3 +194,29 @@ def test_sigterm_finishes_the_batch_in_flight_and_a_manual_sync_never_overlaps(
         env.sync()
         assert len(env.national()) == 50
         assert set(env.creates().values()) == {1}
+
+
+def test_a_scheduled_run_killed_halfway_is_run_again_when_the_daemon_starts(
+    tmp_path: Path, state_url: str
+) -> None:
+    with e2e_env(tmp_path, state_url) as env:
+        env.sync(trigger="schedule")
+        db = StateDB(state_url)
+        try:
+            # The last scheduled tinh-xlsx run is left "running" by a process that died.
+            with db.session() as s:
+                s.execute(
+                    update(Run).where(Run.source == "tinh-xlsx").values(
+                        status=RunStatus.RUNNING, finished_at=None
+                    )
+                )
+            config = load_config(env.config)
+            runner.mark_crashed(db)
+            due = scheduler.next_runs(config, db)
+        finally:
+            db.dispose()
+        now = datetime.now(UTC)
+        assert due["tinh-xlsx"] is not None and due["tinh-xlsx"] <= now
+        # The others ran to the end an instant ago; their cron times are hours away.
+        assert all(due[n] is not None and due[n] > now for n in ("tinh-api",))
+        assert [r.status for r in runs(env, "tinh-xlsx")] == [RunStatus.CRASHED]
