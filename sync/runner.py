@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from connectors import Connector, ConnectorError, SourceConfigError, make_connector
 from schemas.mapping import Mapping, MappingConfigError, load_mapping
@@ -28,7 +29,7 @@ from sync.deliver import deliver, make_client
 from sync.extract import Planned, extract, load_cursor
 from sync.national import AuthFailed, NationalError, RetryPolicy
 from sync.report import queue_report, send_pending
-from sync.state.db import StateDB, StateError, rowcount
+from sync.state.db import StateDB, StateError, describe_db_error, rowcount
 from sync.state.locks import SourceBusy, SourceLease
 from sync.state.models import OutboxItem, Run, RunStatus, Trigger, utcnow
 
@@ -151,6 +152,10 @@ def run_source(
             )
         finally:
             lease.release()
+    except SQLAlchemyError as exc:  # locked, full, read-only or lost: said plainly, not raised
+        error = f"state database: {describe_db_error(exc)}"
+        logger.error("source %s: %s", source, error)
+        return RunResult(source, RunStatus.FAILED, error=error)
     finally:
         if own_db:
             db.dispose()
@@ -251,6 +256,8 @@ def _run(
     except NationalError as exc:
         national_failed = True
         status, error = RunStatus.FAILED, _national_message(exc)
+    except SQLAlchemyError as exc:  # what was committed stays; the next run carries on
+        status, error = RunStatus.FAILED, f"state database: {describe_db_error(exc)}"
     except Exception as exc:  # a defect: recorded on the run, shown to the admin, not swallowed
         logger.exception("run %s of %s failed unexpectedly", run.id, src.name)
         status, error = RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"

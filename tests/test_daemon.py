@@ -155,7 +155,9 @@ def test_sigterm_finishes_the_batch_in_flight_and_a_manual_sync_never_overlaps(
     tmp_path: Path, state_url: str
 ) -> None:
     with e2e_env(tmp_path, state_url, batch_size=1) as env:
-        env.sim.set_faults(latency=0.25)
+        # Slow enough that tinh-csv (20 batches) is still running after the second command
+        # starts, even on a loaded machine.
+        env.sim.set_faults(latency=0.5)
         daemon = subprocess.Popen(
             [sys.executable, "-m", "stisync", "--config", str(env.config), "daemon"],
             stdout=subprocess.PIPE,

@@ -32,6 +32,34 @@ class StateError(Exception):
     """The state database cannot be opened or migrated."""
 
 
+# What the database drivers say, and what an admin should read instead.
+_DB_FAULTS = (
+    ("database is locked", "the state database is locked by another program (a backup, a "
+     "database browser?) that holds a write lock"),
+    ("disk is full", "the disk of the state database is full; free some space"),
+    ("disk i/o error", "the state database's disk could not be written (is it full?)"),
+    ("no space left", "the disk of the state database is full; free some space"),
+    ("readonly database", "the state database or its folder is read-only for this user"),
+    ("read-only", "the state database or its folder is read-only for this user"),
+    ("unable to open database file", "the state database file cannot be opened (does its "
+     "folder exist and can this user write to it?)"),
+    ("terminating connection", "the connection to the state database was closed by its server"),
+    ("server closed the connection", "the connection to the state database was lost"),
+    ("connection", "the connection to the state database failed"),
+)
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """A state-database failure as an admin can act on it, with the driver's words after."""
+    orig = getattr(exc, "orig", None) or exc
+    detail = " ".join(str(orig).split())[:300]
+    lowered = detail.lower()
+    for needle, meaning in _DB_FAULTS:
+        if needle in lowered:
+            return f"{meaning} ({detail})"
+    return detail
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
     # WAL lets the CLI read logs while the daemon writes; the busy timeout makes a second
@@ -99,7 +127,7 @@ def upgrade(engine: Engine) -> None:
     except OperationalError as exc:
         raise StateError(
             f"cannot open the state database "
-            f"{engine.url.render_as_string(hide_password=True)}: {exc.orig}"
+            f"{engine.url.render_as_string(hide_password=True)}: {describe_db_error(exc)}"
         ) from exc
 
 

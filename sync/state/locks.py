@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from sync.state.db import StateDB, rowcount
+from sync.state.db import StateDB, describe_db_error, rowcount
 from sync.state.models import SourceLock, utcnow
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,10 @@ class SourceBusy(Exception):
         self.source = source
         self.owner = owner
         self.since = since
+
+
+# Owners of leases this process gave up but could not delete: their runs are over.
+_ABANDONED: set[str] = set()
 
 
 def make_owner() -> str:
@@ -78,16 +82,22 @@ class SourceLease:
         except IntegrityError:
             pass
         with self.db.session() as s:
+            stale = SourceLock.expires_at < now
+            holder = s.scalar(select(SourceLock.owner).where(SourceLock.source == self.source))
+            if holder is not None and (holder in _ABANDONED or _dead_here(holder)):
+                # Its run is over (this process could not release it), or its process on this
+                # host is gone (killed, or the host rebooted): no need to wait for expiry.
+                stale = stale | (SourceLock.owner == holder)
             taken = rowcount(
                 s.execute(
                     update(SourceLock)
-                    .where(SourceLock.source == self.source, SourceLock.expires_at < now)
+                    .where(SourceLock.source == self.source, stale)
                     .values(owner=self.owner, acquired_at=now, heartbeat_at=now, expires_at=expires)
                 )
             )
         if taken:
             logger.warning(
-                "source %s: took over a lease left by a process that stopped", self.source
+                "source %s: took over a lease left by a run that stopped", self.source
             )
         return bool(taken)
 
@@ -137,19 +147,51 @@ class SourceLease:
             except Exception:  # the heartbeat must never kill the run; the next beat retries
                 logger.warning("source %s: lease heartbeat failed", self.source, exc_info=True)
 
-    def release(self) -> None:
+    def release(self, attempts: int = 3) -> None:
+        """Give the lease back. When the state database cannot be written (locked, disk
+        full, connection lost) the lease is left to expire, or to be taken over at once by
+        the next run on this host, and the run's own error says why."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        with self.db.session() as s:
-            s.execute(
-                delete(SourceLock).where(
-                    SourceLock.source == self.source, SourceLock.owner == self.owner
-                )
-            )
+        for attempt in range(attempts):
+            try:
+                with self.db.session() as s:
+                    s.execute(
+                        delete(SourceLock).where(
+                            SourceLock.source == self.source, SourceLock.owner == self.owner
+                        )
+                    )
+                return
+            except SQLAlchemyError as exc:
+                if attempt + 1 == attempts:
+                    _ABANDONED.add(self.owner)
+                    logger.warning("source %s: could not release its lease (%s); the next run "
+                                   "takes it over", self.source, describe_db_error(exc))
+                    return
+                time.sleep(1.0)
 
     def __enter__(self) -> SourceLease:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def _dead_here(owner: str) -> bool:
+    """Whether a lease owner ("host:pid:nonce") is a process of this host that no longer
+    exists. Only asked on POSIX: elsewhere a lease of a dead process waits out its TTL."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if os.name != "posix" or host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:             # alive, under another user
+        return False
+    return False
