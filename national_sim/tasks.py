@@ -6,7 +6,7 @@ import base64
 import binascii
 import json
 import logging
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.routing import BaseConverter
@@ -80,6 +80,17 @@ def _checks(st: SimState, record: Any, path_local_id: str | None) -> list[dict[s
     return errors
 
 
+class _Valid(NamedTuple):
+    local_id: str
+    record: dict[str, Any]
+    digest: str
+
+
+class _Rejected(NamedTuple):
+    local_id: str | None
+    errors: list[dict[str, str]]
+
+
 def _write(
     st: SimState, province: str, record: Any, path_local_id: str | None = None
 ) -> dict[str, Any]:
@@ -90,33 +101,52 @@ def _write(
 def _write_all(
     st: SimState, province: str, records: list[Any], path_local_id: str | None = None
 ) -> list[dict[str, Any]]:
-    """Results in the order sent; the valid records are stored together, in one transaction."""
-    results: list[dict[str, Any] | None] = []
-    valid: list[tuple[int, str, dict[str, Any], str]] = []
-    for record in records:
-        checked = _checked(st, province, record, path_local_id)
-        if isinstance(checked, dict):
-            results.append(checked)
-        else:
-            valid.append((len(results), *checked))
-            results.append(None)
-    outcomes = st.store.write_many(province, [v[1:] for v in valid], st.now())
-    for (index, local_id, _record, _digest), outcome in zip(valid, outcomes, strict=True):
-        results[index] = {
-            "local_id": local_id,
-            "status": outcome.status.value,
-            "national_id": outcome.national_id,
-            "revision": outcome.revision,
-            "content_hash": outcome.content_hash,
-            "errors": [],
-        }
-    return [r for r in results if r is not None]
+    """Results in the order sent; the valid records are stored together, in one transaction.
+    The national_id and revision a rejected record already has are read in one query for
+    the batch, before the valid ones are written."""
+    checked = [_checked(st, record, path_local_id) for record in records]
+    known = st.store.identities(
+        province, {c.local_id for c in checked if isinstance(c, _Rejected) and c.local_id}
+    )
+    valid = [(c.local_id, c.record, c.digest) for c in checked if isinstance(c, _Valid)]
+    outcomes = iter(st.store.write_many(province, valid, st.now()))
+    results: list[dict[str, Any]] = []
+    for c in checked:
+        if isinstance(c, _Valid):
+            outcome = next(outcomes)
+            results.append(
+                {
+                    "local_id": c.local_id,
+                    "status": outcome.status.value,
+                    "national_id": outcome.national_id,
+                    "revision": outcome.revision,
+                    "content_hash": outcome.content_hash,
+                    "errors": [],
+                }
+            )
+            continue
+        identity = known.get(c.local_id) if c.local_id else None
+        logger.info(
+            "rejected %s/%s: %s",
+            province,
+            c.local_id,
+            ", ".join(f"{e['field']}:{e['code']}" for e in c.errors),
+        )
+        results.append(
+            {
+                "local_id": c.local_id,
+                "status": WriteStatus.REJECTED.value,
+                "national_id": identity[0] if identity else None,
+                "revision": identity[1] if identity else None,
+                "content_hash": None,
+                "errors": c.errors,
+            }
+        )
+    return results
 
 
-def _checked(
-    st: SimState, province: str, record: Any, path_local_id: str | None
-) -> dict[str, Any] | tuple[str, dict[str, Any], str]:
-    """The rejection result of an invalid record, or (local_id, record, hash) of a valid one."""
+def _checked(st: SimState, record: Any, path_local_id: str | None) -> _Valid | _Rejected:
+    """A valid record with its content hash, or the local_id and errors of an invalid one."""
     local_id = record.get("local_id") if isinstance(record, dict) else None
     local_id = local_id if isinstance(local_id, str) else path_local_id
     errors = _checks(st, record, path_local_id)
@@ -129,36 +159,22 @@ def _checked(
                 "The record's local_id is missing.",
             )
         ]
-    digest = None
-    if not errors:
-        try:
-            digest = content_hash(record)
-        except ValueError as exc:
-            errors = [
+    if errors or local_id is None:
+        return _Rejected(local_id, errors)
+    try:
+        return _Valid(local_id, record, content_hash(record))
+    except ValueError as exc:
+        return _Rejected(
+            local_id,
+            [
                 _error(
                     "",
                     "bad_format",
                     "Hồ sơ không chuẩn hoá được theo RFC 8785.",
                     f"The record cannot be canonicalised (RFC 8785): {exc}.",
                 )
-            ]
-    if errors or digest is None or local_id is None:
-        known = st.store.identity(province, local_id) if local_id else None
-        logger.info(
-            "rejected %s/%s: %s",
-            province,
-            local_id,
-            ", ".join(f"{e['field']}:{e['code']}" for e in errors),
+            ],
         )
-        return {
-            "local_id": local_id,
-            "status": WriteStatus.REJECTED.value,
-            "national_id": known[0] if known else None,
-            "revision": known[1] if known else None,
-            "content_hash": None,
-            "errors": errors,
-        }
-    return local_id, record, digest
 
 
 def _maybe_drop(st: SimState, results: list[dict[str, Any]]) -> None:

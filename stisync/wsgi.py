@@ -62,9 +62,9 @@ def start_background(
     app: Any, host: str = "127.0.0.1", port: int = 0, *, threads: int = 8
 ) -> BackgroundServer:
     """Start `app` on host:port (0 picks a free port) and return once it accepts connections."""
-    server = create_server(
-        app, host=host, port=port, threads=threads, ident="stisync", asyncore_loop_timeout=0.2
-    )
+    # Waitress's own loop timeout (1 s): stop() wakes the loop through its trigger, and a
+    # fraction would be truncated to 0, a loop spinning on a whole core.
+    server = create_server(app, host=host, port=port, threads=threads, ident="stisync")
     stopping = threading.Event()
 
     def serve() -> None:
