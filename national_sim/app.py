@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from email.utils import format_datetime
+from typing import Any
 
 from flask import Flask, Response, g, jsonify, request
+from waitress.channel import ClientDisconnected
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
@@ -44,6 +47,7 @@ def create_app(config: SimConfig) -> Flask:
     if config.base_path.strip("/"):
         base = "/" + config.base_path.strip("/")
         app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {base: app.wsgi_app})  # type: ignore[method-assign]
+    app.wsgi_app = _NetworkFaults(app.wsgi_app, sim_state(app))  # type: ignore[method-assign]
     return app
 
 
@@ -160,3 +164,65 @@ def _token() -> Response:
 
 def _health() -> Response:
     return jsonify({"status": "ok"})
+
+
+# A write to the tasks: PUT or DELETE of one task, POST of a batch (under any base path).
+_WRITE = re.compile(r"/v1/provinces/[^/]+/tasks(?:/[^/]+|:batch)$")
+_PARTIAL_MISSING = 64  # bytes promised by Content-Length and never sent
+
+StartResponse = Callable[..., Any]
+
+
+class _NetworkFaults:
+    """The network faults (national_sim.faults NETWORK_FAULTS) of a write that was stored:
+    its answer closed without a word, cut short, or late. They live below Flask, because
+    Flask's error handlers would turn them into answers, and they need the server's help:
+    waitress closes the connection without answering on `ClientDisconnected`, and after an
+    answer shorter than its Content-Length."""
+
+    def __init__(self, app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]],
+                 state: SimState) -> None:
+        self.app = app
+        self.state = state
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") not in ("PUT", "POST", "DELETE") or not _WRITE.search(
+            environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        ):
+            return self.app(environ, start_response)
+        answer: list[Any] = []
+        written: list[bytes] = []
+
+        def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answer[:] = [status, headers]
+            return written.append
+
+        chunks = self.app(environ, keep)
+        try:
+            body = b"".join([*written, *chunks])
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        status, headers = answer
+        fault = self.state.faults.take_network() if status.startswith("2") else None
+        if fault is None:
+            start_response(status, headers)
+            return [body]
+        self.state.stats.network_fault(fault)
+        where = f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')}"
+        if fault == "reset":
+            logger.info("%s: stored, and the connection closed without an answer", where)
+            raise ClientDisconnected(f"simulated reset after storing {where}")
+        if fault == "partial_body":
+            logger.info("%s: stored, and the answer cut short", where)
+            promised = str(len(body) + _PARTIAL_MISSING)
+            start_response(status, [*((k, v) for k, v in headers
+                                      if k.lower() != "content-length"),
+                                    ("Content-Length", promised)])
+            return [body[: len(body) // 2]]
+        seconds = self.state.faults.current.slow_seconds
+        logger.info("%s: stored, and answered %.1f s late", where, seconds)
+        self.state.config.sleep(seconds)
+        start_response(status, headers)
+        return [body]

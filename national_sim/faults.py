@@ -1,4 +1,5 @@
-"""Faults the simulator injects on demand: refusals, slowness, rejections, outages, lost answers."""
+"""Faults the simulator injects on demand: refusals, slowness, rejections, outages, lost answers,
+and the network faults of a write stored nationally whose answer never arrives whole."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 
 _RATE_LIMITED = 429
 _UNAVAILABLE = 503
+# The faults of a stored write's answer, in the order they are taken (FaultController.take_network).
+NETWORK_FAULTS = ("reset", "partial_body", "slow_answers")
 
 
 class FaultConfigError(ValueError):
@@ -31,6 +34,13 @@ class Faults:
     invalid whatever their content. `down`: every request answered 503 without Retry-After.
     `store_then_drop`: how many of the next writes are stored and then answered 500, as a
     connection cut after the commit would look to the client. `seed` makes the draws repeatable.
+
+    The network faults hit writes (`PUT`/`DELETE` of a task, `POST tasks:batch`) that were
+    stored: the client cannot tell what happened and must send them again. `reset`: how many
+    of the next are answered by closing the connection without a word. `partial_body`: how
+    many get a Content-Length larger than the body sent, and then the connection closed.
+    `slow_answers`: how many are answered only after `slow_seconds` (make it longer than the
+    client's read timeout). They are applied below Flask, by the server (waitress).
     """
 
     failure_rate: float = 0.0
@@ -41,6 +51,10 @@ class Faults:
     down: bool = False
     store_then_drop: int = 0
     seed: int = 0
+    reset: int = 0
+    partial_body: int = 0
+    slow_answers: int = 0
+    slow_seconds: float = 5.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.reject_ids, frozenset):
@@ -52,8 +66,9 @@ class Faults:
             raise FaultConfigError("retry_after", f"must be >= 0 seconds, not {self.retry_after}")
         if self.latency < 0:
             raise FaultConfigError("latency", f"must be >= 0 seconds, not {self.latency}")
-        if self.store_then_drop < 0:
-            raise FaultConfigError("store_then_drop", f"must be >= 0, not {self.store_then_drop}")
+        for name in ("store_then_drop", *NETWORK_FAULTS, "slow_seconds"):
+            if getattr(self, name) < 0:
+                raise FaultConfigError(name, f"must be >= 0, not {getattr(self, name)}")
 
     def replace(self, changes: Mapping[str, Any]) -> Faults:
         """A copy with `changes` applied, each checked for its name and type."""
@@ -82,7 +97,7 @@ def _coerce(key: str, value: Any) -> Any:
         if not all(isinstance(v, str) for v in value):
             raise FaultConfigError(key, "must hold only strings")
         return frozenset(value)
-    if key in ("retry_after", "store_then_drop", "seed"):
+    if key in ("retry_after", "store_then_drop", "seed", *NETWORK_FAULTS):
         # True would pass as 1 here; `store_then_drop=True` meaning "the next write" is intended.
         if not isinstance(value, int) or (isinstance(value, bool) and key != "store_then_drop"):
             raise FaultConfigError(key, f"must be a whole number, not {value!r}")
@@ -153,3 +168,14 @@ class FaultController:
                 self._faults, store_then_drop=self._faults.store_then_drop - 1
             )
             return True
+
+    def take_network(self) -> str | None:
+        """The network fault this stored write's answer suffers ("reset", "partial_body" or
+        "slow_answers"), using one of it up; None when none is pending."""
+        with self._lock:
+            for name in NETWORK_FAULTS:
+                left = getattr(self._faults, name)
+                if left > 0:
+                    self._faults = dataclasses.replace(self._faults, **{name: left - 1})
+                    return name
+            return None

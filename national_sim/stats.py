@@ -44,6 +44,7 @@ class Stats:
         self._delayed = 0
         self._delay_seconds = 0.0
         self._dropped = 0
+        self._network: Counter[str] = Counter()
 
     def arrived(self, client: str, method: str, path: str, now: float) -> None:
         """A request came in: if the last answer to this client and path was a refusal, note
@@ -74,6 +75,11 @@ class Stats:
         with self._lock:
             self._dropped += 1
 
+    def network_fault(self, name: str) -> None:
+        """A stored write's answer was lost, cut or late (national_sim.faults NETWORK_FAULTS)."""
+        with self._lock:
+            self._network[name] += 1
+
     def gaps(self) -> list[RetryGap]:
         with self._lock:
             return list(self._gaps)
@@ -94,6 +100,7 @@ class Stats:
                 "retry_gaps": [asdict(g) | {"honoured": g.honoured} for g in self._gaps],
                 "latency": {"delayed_requests": self._delayed, "seconds": self._delay_seconds},
                 "dropped_after_store": self._dropped,
+                "network_faults": dict(sorted(self._network.items())),
             }
 
     def reset(self) -> None:

@@ -164,7 +164,8 @@ def test_faults_are_set_and_read_over_http(national_sim: RunningSim) -> None:
     assert r.status_code == 200
     assert requests.get(url, timeout=T).json() == {
         "failure_rate": 0.25, "retry_after": 1, "retry_after_http_date": False, "latency": 0.0,
-        "reject_ids": ["x"], "down": False, "store_then_drop": 0, "seed": 0}
+        "reject_ids": ["x"], "down": False, "store_then_drop": 0, "seed": 0, "reset": 0,
+        "partial_body": 0, "slow_answers": 0, "slow_seconds": 5.0}
 
 
 @pytest.mark.parametrize(("body", "words"), [
