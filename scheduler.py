@@ -16,7 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select
 
-from sync import runner
+from sync import faults, runner
 from sync.config import Config, SourceConfig
 from sync.state.db import StateDB
 from sync.state.models import Run, RunStatus, Trigger, utcnow
@@ -24,6 +24,8 @@ from sync.state.models import Run, RunStatus, Trigger, utcnow
 logger = logging.getLogger(__name__)
 
 JOB_FUNC = "sync.runner:run_source"
+# Retention (sync.retention): once when the daemon starts, then daily.
+PRUNE_JOB, PRUNE_FUNC = "prune", "sync.retention:prune_job"
 
 
 def make_trigger(src: SourceConfig, timezone: str) -> BaseTrigger:
@@ -65,7 +67,7 @@ def scheduled_sources(config: Config) -> list[SourceConfig]:
 def build_scheduler(config: Config, db: StateDB) -> BackgroundScheduler:
     sources = scheduled_sources(config)
     sched = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(max(1, len(sources)))},
+        executors={"default": ThreadPoolExecutor(len(sources) + 1)},  # +1: the prune job
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=config.timezone,
     )
@@ -88,6 +90,17 @@ def build_scheduler(config: Config, db: StateDB) -> BackgroundScheduler:
             src.name,
             src.schedule.describe() if src.schedule else "",
             first.isoformat() if first else "never",
+        )
+    if sources:
+        sched.add_job(
+            PRUNE_FUNC,
+            IntervalTrigger(days=1, timezone=config.timezone),
+            id=PRUNE_JOB,
+            name="prune old runs and raw records",
+            args=[str(config.path)],
+            next_run_time=now,
+            misfire_grace_time=None,  # a late prune is still worth doing
+            replace_existing=True,
         )
     sched.add_listener(_on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     return sched
@@ -135,7 +148,7 @@ def run_daemon(config: Config, *, stop: threading.Event | None = None) -> int:
     )
     try:
         while not stop.wait(0.5):
-            pass
+            faults.reach("daemon.tick")
     finally:
         runner.STOP.set()
         sched.shutdown(wait=True)

@@ -1,5 +1,5 @@
-"""The `stisync` command: daemon, sync, check, validate, status, logs, quarantine, national-sim,
-demo.
+"""The `stisync` command: daemon, sync, reconcile, check, validate, status, logs, quarantine,
+national-sim, demo.
 
 Everything it prints itself is in the admin's language (`stisync.texts`): `--lang`, else
 STISYNC_LANG, else Vietnamese. JSON and CSV output are for programs: their keys and values stay
@@ -88,13 +88,41 @@ def _parser(argv: Sequence[str] = (), lang: str = "vi") -> argparse.ArgumentPars
 
     s = command("sync", "help_sync")
     s.add_argument("sources", nargs="*", metavar=h("meta_source"), help=h("help_sync_sources"))
-    s.add_argument("--full", action="store_true", help=h("help_full"))
+    # What to read instead of what changed since the last run: one of these at most.
+    read = s.add_mutually_exclusive_group()
+    read.add_argument("--full", action="store_true", help=h("help_full"))
+    read.add_argument("--remap", action="store_true", help=h("help_remap"))
+    read.add_argument(
+        "--since", type=_date_type(lang), metavar=h("meta_date"), help=h("help_sync_since")
+    )
+    read.add_argument(
+        "--record",
+        dest="records",
+        action="append",
+        default=[],
+        metavar="ID",
+        help=h("help_sync_record"),
+    )
     s.add_argument("--dry-run", action="store_true", help=h("help_dry_run"))
     s.add_argument(
         "--wait", type=float, default=300.0, metavar=h("meta_seconds"), help=h("help_wait")
     )
     s.add_argument("--allow-mass-delete", action="store_true", help=h("help_mass_delete"))
     s.add_argument(
+        "--no-wait", dest="wait", action="store_const", const=0.0, help=h("help_no_wait")
+    )
+
+    rc = command("reconcile", "help_reconcile")
+    rc.add_argument("source", metavar=h("meta_source"))
+    rc.add_argument("--repair", action="store_true", help=h("help_repair"))
+    rc.add_argument("--allow-mass-delete", action="store_true", help=h("help_mass_delete"))
+    rc.add_argument(
+        "--format", choices=["text", "json"], default="text", help=h("help_format", default="text")
+    )
+    rc.add_argument(
+        "--wait", type=float, default=300.0, metavar=h("meta_seconds"), help=h("help_wait")
+    )
+    rc.add_argument(
         "--no-wait", dest="wait", action="store_const", const=0.0, help=h("help_no_wait")
     )
 
@@ -140,6 +168,13 @@ def _parser(argv: Sequence[str] = (), lang: str = "vi") -> argparse.ArgumentPars
         default="table",
         help=h("help_format", default="table"),
     )
+    _quarantine_actions(q, lang)
+
+    pr = command("prune", "help_prune")
+    pr.add_argument("--dry-run", action="store_true", help=h("help_prune_dry_run"))
+    pr.add_argument(
+        "--format", choices=["text", "json"], default="text", help=h("help_format", default="text")
+    )
 
     sim = command("national-sim", "help_sim")
     if "national-sim" in argv:
@@ -152,6 +187,39 @@ def _parser(argv: Sequence[str] = (), lang: str = "vi") -> argparse.ArgumentPars
     d.add_argument("--dir", default="stisync-demo", metavar=h("meta_dir"), help=h("help_demo_dir"))
     d.add_argument("--keep-running", action="store_true", help=h("help_keep_running"))
     return p
+
+
+def _quarantine_actions(q: argparse.ArgumentParser, lang: str) -> None:
+    """`quarantine show ID` and `quarantine retry ID|--all`; without one, the list."""
+
+    def h(key: str, **values: Any) -> str:
+        return t(key, lang, **values)
+
+    actions = q.add_subparsers(dest="action", metavar=h("meta_action"), required=False)
+    show = actions.add_parser(
+        "show", help=h("help_quarantine_show"), description=h("help_quarantine_show"), lang=lang
+    )
+    show.add_argument("key", metavar="ID", help=h("help_quarantine_id"))
+    retry = actions.add_parser(
+        "retry", help=h("help_quarantine_retry"), description=h("help_quarantine_retry"),
+        lang=lang,
+    )
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("key", nargs="?", metavar="ID", help=h("help_quarantine_id"))
+    which.add_argument("--all", action="store_true", help=h("help_quarantine_all"))
+    retry.add_argument(
+        "--wait", type=float, default=300.0, metavar=h("meta_seconds"), help=h("help_wait")
+    )
+    for action in (show, retry):
+        # SUPPRESS: given before the action (`quarantine --source S show ID`), they stay.
+        action.add_argument(
+            "--source", default=argparse.SUPPRESS, metavar=h("meta_source"),
+            help=h("help_quarantine_source"),
+        )
+        action.add_argument(
+            "--format", choices=["table", "json"], default=argparse.SUPPRESS,
+            help=h("help_format", default="table"),
+        )
 
 
 def _date_type(lang: str) -> Callable[[str], datetime]:
@@ -192,8 +260,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     args = _parser(argv, lang).parse_args(argv)
     args.lang = args.lang or lang
-    quiet = args.command in ("status", "logs", "quarantine") or (
-        args.command in ("sync", "validate") and not args.verbose
+    quiet = args.command in ("status", "logs", "quarantine", "prune") or (
+        args.command in ("sync", "validate", "reconcile") and not args.verbose
     )
     setup_logging(args.verbose, quiet_console=quiet)
     handler = _COMMANDS[args.command]
@@ -220,11 +288,22 @@ def _error(key: str, detail: object, lang: str) -> None:
 
 # sync.runner and sync.sample open an error with its kind, in English ("source: …"): the
 # frame each kind gets.
-_ERROR_KINDS = {"configuration": "err_config", "source": "err_source"}
+_ERROR_KINDS = {
+    "configuration": "err_config",
+    "source": "err_source",
+    "not found": "err_not_found",  # `sync --record` ids the source does not have
+    "national API": "err_national",
+    "national API refused our credentials": "err_national_auth",
+    "national API unavailable": "err_national_unavailable",  # sync.breaker's words
+    "national API failing": "err_national_failing",
+}
 
 
-def _run_error(text: str, lang: str) -> str:
-    """The error of a run or of a sample, framed in `lang` by its kind."""
+def _run_error(text: str, lang: str, text_vi: str | None = None) -> str:
+    """The error of a run or of a sample, framed in `lang` by its kind; `text_vi` is the same
+    error with a configuration error's detail in Vietnamese, when the result has it."""
+    if lang != "en" and text_vi:
+        text = text_vi
     kind, _, detail = text.partition(": ")
     if kind in _ERROR_KINDS:
         return f"{t(_ERROR_KINDS[kind], lang)}: {detail}"
@@ -241,7 +320,7 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
         try:
             return int(fn(args))
         except ConfigError as exc:
-            _error("err_config", exc, args.lang)
+            _error("err_config", exc.text(args.lang), args.lang)
         except StateError as exc:
             _error("err_state", exc, args.lang)
         return 2
@@ -269,6 +348,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if not names:
         _error("err", t("sync_none_enabled", lang, path=config.path), lang)
         return 2
+    if args.records and len(args.sources) != 1:
+        _error("err", t("sync_record_one_source", lang), lang)
+        return 2
+    # A date is a day on the province's clock, as `logs --since` reads it.
+    since = args.since.replace(tzinfo=ZoneInfo(config.timezone)) if args.since else None
     worst = ExitCode.OK
     for name in names:
         progress = Progress(name, lang=lang)
@@ -282,6 +366,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
             progress=progress,
             config=config,
             allow_mass_delete=args.allow_mass_delete,
+            since=since,
+            records=args.records,
+            remap=args.remap,
         )
         progress.done()
         counts = counts_text(dict(result.counts), lang)
@@ -294,7 +381,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 t("sync_result", lang, source=name, status=status, run=result.run_id, counts=counts)
             )
         if result.error:
-            print(f"  {_run_error(result.error, lang)}")
+            print(f"  {_run_error(result.error, lang, result.error_vi)}")
+        elif result.not_found:  # a dry run records no error
+            print(f"  {t('err_not_found', lang)}: {', '.join(result.not_found)}")
+        if args.remap and not result.counts.get("remapped") and not result.error:
+            print(f"  {t('sync_remap_none', lang, source=name)}")
         worst = max(worst, result.exit_code)
     return int(worst)
 
@@ -318,6 +409,72 @@ def _why(planned: Any, lang: str) -> str:
     if fields != reason:
         return t("why_changed", lang, fields=fields)
     return word("why", reason, lang)
+
+
+@_guard
+def cmd_reconcile(args: argparse.Namespace) -> int:
+    from sync.reconcile import reconcile
+
+    config = _config(args)
+    config.source(args.source)  # an unknown name fails before anything is read
+    result = reconcile(
+        config,
+        args.source,
+        repair=args.repair,
+        allow_mass_delete=args.allow_mass_delete,
+        wait=args.wait,
+    )
+    if args.format == "json":
+        as_json(result.to_dict())
+    else:
+        _print_reconciliation(result, args.lang)
+    return result.exit_code
+
+
+_SHOWN_DIFFERENCES = 50
+
+
+def _print_reconciliation(r: Any, lang: str) -> None:
+    if r.compared:
+        if r.differences:
+            kinds = ", ".join(f"{word('diff', k, lang)} {n}" for k, n in r.by_kind().items() if n)
+            verdict = t("reconcile_differ", lang, n=len(r.differences), kinds=kinds)
+        else:
+            verdict = t("reconcile_agree", lang)
+        print(
+            t(
+                "reconcile_summary",
+                lang,
+                source=r.source,
+                national=r.national,
+                expected=r.expected,
+                verdict=verdict,
+            )
+        )
+        rows = [
+            (word("diff", d.kind, lang), d.local_id, word("diffwhy", d.reason, lang))
+            for d in r.differences[:_SHOWN_DIFFERENCES]
+        ]
+        if rows:
+            headers = ["col_difference", "col_record", "col_why"]
+            table(rows, [t(h, lang) for h in headers])
+        more = len(r.differences) - len(rows)
+        if more:
+            print(t("reconcile_more", lang, n=more))
+    if r.run_id is not None:
+        status = word("status", r.run_status, lang)
+        counts = counts_text(r.counts, lang)
+        print(t("reconcile_repaired", lang, run=r.run_id, status=status, counts=counts))
+    if r.kept:
+        print(t("reconcile_kept", lang, n=len(r.kept), source=r.source))
+    if r.blocked:
+        print(t("reconcile_blocked", lang, n=r.blocked, source=r.source))
+    elif r.error:
+        print(_run_error(r.error, lang), file=sys.stderr)
+    if r.compared and not r.repair:
+        if r.differences:
+            print(t("reconcile_hint", lang, source=r.source))
+        print(t("reconcile_nothing", lang))
 
 
 @_guard
@@ -361,7 +518,7 @@ def _print_sample(result: Any, lang: str) -> None:
     read, valid = len(result.records), result.valid
     print(t("check_summary", lang, source=result.source, read=read, valid=valid))
     if result.error:
-        print(_run_error(result.error, lang), file=sys.stderr)
+        print(_run_error(result.error, lang, result.error_vi), file=sys.stderr)
 
 
 @_guard
@@ -386,7 +543,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     report = collect(config, args.source)
     if report.error and not report.read:
         # Nothing was read: a report file would only look like a source without problems.
-        _error(report.error_kind, report.error, lang)
+        _error(report.error_kind, report.error_detail(lang), lang)
         return 2
     if writer is not None and target is not None:
         try:
@@ -400,7 +557,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(t("validate_written", lang, path=target))
     if report.error:
         # The report's `error_kind` ("err_source", "err_config") is also the key of its frame.
-        _error(report.error_kind, report.error, lang)
+        _error(report.error_kind, report.error_detail(lang), lang)
     return report.exit_code
 
 
@@ -482,6 +639,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                     localize(nxt, config.timezone) if nxt else "-",
                     r["pending"],
                     r["quarantined"],
+                    r["dead"],
                 )
             )
         headers = [
@@ -495,6 +653,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             "col_next_run",
             "col_pending",
             "col_quarantined",
+            "col_dead",
         ]
         table(rows, [t(h, lang) for h in headers])
     finally:
@@ -547,7 +706,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
                         r["started_at"],
                         r["finished_at"],
                         counts_text(r["counts"], lang),
-                        r["error"] or "",
+                        _run_error(r["error"], lang) if r["error"] else "",
                     )
                     for r in rows
                 ],
@@ -615,6 +774,8 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     from sync.logbook import quarantine
     from sync.runner import open_state
 
+    if args.action is not None:
+        return _held_action(args)
     lang = args.lang
     config = _config(args)
     db = open_state(config)
@@ -655,6 +816,135 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     return 0
 
 
+def _held_action(args: argparse.Namespace) -> int:
+    """`quarantine show ID` and `quarantine retry ID|--all`."""
+    from sync.quarantine import Ambiguous, NotHeld, retry, show
+    from sync.runner import open_state
+
+    lang = args.lang
+    config = _config(args)
+    db = open_state(config)
+    try:
+        if args.action == "show":
+            held = localize(show(db, args.key, args.source), config.timezone)
+            if args.format == "json":
+                as_json(held)
+            else:
+                _print_held(held, lang)
+            return 0
+        results = retry(config, db, None if args.all else args.key, source=args.source,
+                        wait=args.wait)
+    except NotHeld as exc:
+        where = t("quarantine_in_source", lang, source=exc.source) if exc.source else ""
+        _error("err", t("quarantine_not_held", lang, record=exc.key, where=where), lang)
+        return 2
+    except Ambiguous as exc:
+        found = ", ".join(f"{src} {key}" for src, key in exc.candidates)
+        _error("err", t("quarantine_ambiguous", lang, record=exc.key, found=found), lang)
+        return 2
+    finally:
+        db.dispose()
+    return _print_retried(results, args.format, lang)
+
+
+def _print_held(h: dict[str, Any], lang: str) -> None:
+    import json
+
+    print(t("held_title", lang, record=h["key"], source=h["source"],
+            reason=word("reason", h["reason"], lang)))
+    if h["where"]:
+        print(t("held_where", lang, where=h["where"]))
+    print(t("held_attempts", lang, since=h["held_since"], last=h["last_failed"],
+            n=h["attempts"], run=h["run"]))
+    if h["last_read"]:
+        print(t("held_read", lang, first=h["first_read"], last=h["last_read"]))
+    if h["queued"]:
+        q = h["queued"]
+        print(t("held_queued", lang, since=q["since"], n=q["attempts"]))
+        if q["last_error"]:
+            print(f"    {q['last_error']}")
+    if h["problems"]:
+        print(t("held_problems", lang))
+        for p in h["problems"]:
+            line = _problem_text(p, lang)
+            value = p.get("value")
+            if value not in (None, "") and str(value) not in line:  # most messages quote it
+                line += t("held_value", lang, value=value)
+            print(f"  ✗ {line}")
+    for column, was in h["originals"].items():
+        encoding = ENCODING_NAMES.get(was["encoding"], was["encoding"])
+        print("  ↺ " + t("check_converted", lang, field=column, value=was["value"],
+                         encoding=encoding))
+    raw = h["raw"]
+    if raw is None:
+        print(t("held_no_raw", lang, source=h["source"]))
+    else:
+        print(t("held_raw", lang, at=raw["fetched_at"], run=raw["run"]))
+        text = json.dumps(raw["payload"], ensure_ascii=False, indent=2)
+        print("\n".join("  " + line for line in text.splitlines()))
+    if h["runs"]:
+        print(t("held_runs", lang))
+        rows = [
+            (e["run"], word("trigger", e["trigger"], lang), e["at"],
+             word("outcome", e["outcome"], lang), e["problems"] or "")
+            for e in h["runs"]
+        ]
+        headers = ["col_run", "col_trigger", "col_at", "col_outcome", "col_problem_count"]
+        table(rows, [t(k, lang) for k in headers])
+    if h["reason"] != "invalid" or h["raw"] is not None:
+        print(t("held_retry_hint", lang, record=h["key"], source=h["source"]))
+
+
+def _print_retried(results: list[Any], fmt: str, lang: str) -> int:
+    from dataclasses import asdict
+
+    if fmt == "json":
+        as_json([asdict(r) | {"status": r.status.value} for r in results])
+    elif not results:
+        print(t("quarantine_empty", lang))
+    else:
+        for r in results:
+            _print_one_retry(r, lang)
+    worst = 0
+    for r in results:
+        worst = max(worst, 2 if r.error else 1 if r.counts.get("invalid") else 0)
+    return worst
+
+
+def _print_one_retry(r: Any, lang: str) -> None:
+    if r.error:
+        print(f"{r.source}: {_run_error(r.error, lang)}")
+        return
+    status = word("status", r.status.value, lang)
+    print(t("retry_result", lang, source=r.source, n=len(r.keys), status=status, run=r.run_id,
+            counts=counts_text(r.counts, lang)))
+    if r.counts.get("queued"):
+        print("  " + t("retry_next", lang, source=r.source))
+    if r.not_kept:
+        print("  " + t("retry_not_kept", lang, n=len(r.not_kept), source=r.source))
+
+
+@_guard
+def cmd_prune(args: argparse.Namespace) -> int:
+    from sync.retention import prune
+    from sync.runner import open_state
+
+    lang = args.lang
+    config = _config(args)
+    db = open_state(config)
+    try:
+        pruned = prune(db, config.retention, dry_run=args.dry_run)
+    finally:
+        db.dispose()
+    if args.format == "json":
+        as_json(localize(pruned.to_dict(), config.timezone))
+        return 0
+    key = "prune_plan" if args.dry_run else "prune_done"
+    print(t(key, lang, runs=pruned.runs, events=pruned.events, raw=pruned.raw,
+            runs_days=config.retention.runs_days, raw_days=config.retention.raw_days))
+    return 0
+
+
 def cmd_national_sim(args: argparse.Namespace) -> int:
     from national_sim.cli import run
 
@@ -672,9 +962,11 @@ _COMMANDS = {
     "check": cmd_check,
     "validate": cmd_validate,
     "sync": cmd_sync,
+    "reconcile": cmd_reconcile,
     "status": cmd_status,
     "logs": cmd_logs,
     "quarantine": cmd_quarantine,
+    "prune": cmd_prune,
     "national-sim": cmd_national_sim,
     "demo": cmd_demo,
 }

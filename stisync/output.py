@@ -27,7 +27,10 @@ def localize(data: Any, tz: str) -> Any:
     return data
 
 
-def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO = sys.stdout) -> None:
+def table(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO | None = None
+) -> None:
+    out = out or sys.stdout  # looked up now, so that a redirected stdout is followed
     cells = [[("" if v is None else str(v)) for v in r] for r in rows]
     widths = [len(h) for h in headers]
     for r in cells:
@@ -40,12 +43,14 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO = s
         out.write("  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip() + "\n")
 
 
-def as_json(data: Any, out: TextIO = sys.stdout) -> None:
+def as_json(data: Any, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     json.dump(data, out, ensure_ascii=False, indent=2, default=str)
     out.write("\n")
 
 
-def as_csv(rows: list[dict[str, Any]], out: TextIO = sys.stdout) -> None:
+def as_csv(rows: list[dict[str, Any]], out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     if not rows:
         return
     fields = list(rows[0])

@@ -2,9 +2,9 @@
 between them: `--lang`, else the environment variable STISYNC_LANG, else Vietnamese.
 
 The admins are a province's staff, so Vietnamese is the default. The catalog has the shape
-of the data-quality report's (`sync.texts`); texts that come from deeper modules (a
-configuration error's detail, a connector's message) are shown as they are, framed by the
-words here ("Lỗi cấu hình: …").
+of the data-quality report's (`sync.texts`); texts that come from deeper modules are framed
+by the words here ("Lỗi cấu hình: …"): a configuration or mapping error's detail in the
+admin's language (the error carries both), a connector's message as it is.
 """
 
 from __future__ import annotations
@@ -24,6 +24,22 @@ _TEXTS: Catalog = {
     "err_config": ("Lỗi cấu hình", "Configuration error"),
     "err_state": ("Lỗi cơ sở dữ liệu trạng thái", "State database error"),
     "err_source": ("Lỗi: không đọc được nguồn", "Error: cannot read the source"),
+    "err_not_found": ("Không tìm thấy trong nguồn", "Not found in the source"),
+    # A run's national failure, by the words its error opens with (sync.breaker).
+    "err_national": ("Lỗi từ hệ thống quốc gia", "National API error"),
+    "err_national_auth": (
+        "Hệ thống quốc gia từ chối thông tin xác thực",
+        "The national API refused our credentials",
+    ),
+    "err_national_unavailable": (
+        "Hệ thống quốc gia không sẵn sàng (các bản ghi chờ gửi ở lượt chạy sau)",
+        "National API unavailable (the records wait for the next run)",
+    ),
+    "err_national_failing": (
+        "Hệ thống quốc gia liên tục gặp lỗi, đã tạm ngừng gửi (lượt chạy sau gửi thử một bản "
+        "ghi trước)",
+        "National API failing, sending paused (the next run tries one record first)",
+    ),
     "err_lang_env": (
         "biến môi trường {var} có giá trị {value}, không hợp lệ; hãy đặt vi (tiếng Việt) "
         "hoặc en (tiếng Anh), hoặc bỏ biến này đi",
@@ -56,6 +72,9 @@ _TEXTS: Catalog = {
     "col_next_run": ("lượt tới (khi tiến trình nền chạy)", "next run (if daemon runs)"),
     "col_pending": ("chờ gửi", "pending"),
     "col_quarantined": ("cách ly", "quarantined"),
+    "col_dead": ("ngừng gửi", "dead"),
+    "col_at": ("lúc", "at"),
+    "col_problem_count": ("số lỗi", "problems"),
     "col_run": ("lượt", "run"),
     "col_trigger": ("cách chạy", "trigger"),
     "col_status": ("kết quả", "status"),
@@ -81,6 +100,50 @@ _TEXTS: Catalog = {
         "{source}: dry run, nothing sent: {counts}",
     ),
     "why_changed": ("thay đổi: {fields}", "changed: {fields}"),
+    "sync_record_one_source": (
+        "--record cần đúng một NGUỒN: mã bản ghi là mã của một nguồn",
+        "--record needs exactly one SOURCE: record ids are one source's ids",
+    ),
+    # stisync reconcile
+    "col_difference": ("khác biệt", "difference"),
+    "reconcile_summary": (
+        "{source}: CSDL quốc gia có {national} bản ghi, theo trạng thái cục bộ phải có "
+        "{expected}; {verdict}",
+        "{source}: {national} national record(s), {expected} expected from the local state; "
+        "{verdict}",
+    ),
+    "reconcile_agree": ("hai bên khớp nhau", "in agreement"),
+    "reconcile_differ": ("có {n} khác biệt ({kinds})", "{n} difference(s) ({kinds})"),
+    "reconcile_more": (
+        "… và {n} khác biệt khác; --format json liệt kê đủ",
+        "… and {n} more; --format json lists them all",
+    ),
+    "reconcile_hint": (
+        "Chạy stisync reconcile {source} --repair để sửa.",
+        "Run stisync reconcile {source} --repair to fix them.",
+    ),
+    "reconcile_nothing": (
+        "Chưa sửa gì (không có --repair): không ghi gì, không gửi gì.",
+        "Nothing was changed (no --repair): nothing written or sent.",
+    ),
+    "reconcile_repaired": (
+        "Đã sửa trong lượt chạy {run} ({status}): {counts}",
+        "Repaired in run {run} ({status}): {counts}",
+    ),
+    "reconcile_kept": (
+        "{n} bản ghi thừa được giữ nguyên vì nguồn {source} đặt deletions = \"report\". Muốn "
+        "xoá chúng khỏi CSDL quốc gia: đặt deletions = \"propagate\" trong [sources.{source}] "
+        "rồi chạy lại stisync reconcile {source} --repair",
+        "{n} extra record(s) left as they are, because source {source} has deletions = "
+        "\"report\". To withdraw them from the national database, set deletions = "
+        "\"propagate\" in [sources.{source}] and run stisync reconcile {source} --repair again",
+    ),
+    "reconcile_blocked": (
+        "Không xoá {n} bản ghi thừa: nhiều hơn tỉ lệ mass_delete_share của nguồn {source} cho "
+        "phép. Nếu đúng là cần xoá, chạy stisync reconcile {source} --repair --allow-mass-delete",
+        "{n} extra record(s) not withdrawn: more than the mass_delete_share of source {source} "
+        "allows. If that is right, run stisync reconcile {source} --repair --allow-mass-delete",
+    ),
     # stisync check
     "check_missing_columns": (
         "Tệp ánh xạ đọc những cột mà nguồn không có: {columns}",
@@ -135,6 +198,88 @@ _TEXTS: Catalog = {
     ),
     # stisync quarantine
     "quarantine_empty": ("Không có bản ghi nào đang bị cách ly.", "no record is held back"),
+    "quarantine_in_source": (" của nguồn {source}", " of source {source}"),
+    "quarantine_not_held": (
+        "không có bản ghi {record}{where} trong danh sách cách ly (xem stisync quarantine)",
+        "no record {record}{where} is held back (see stisync quarantine)",
+    ),
+    "quarantine_ambiguous": (
+        "{record} ứng với nhiều bản ghi bị cách ly: {found}; hãy thêm --source NGUỒN hoặc ghi "
+        "mã đầy đủ",
+        "{record} names several held records: {found}; add --source SOURCE or give the full id",
+    ),
+    # stisync quarantine show
+    "held_title": ("Bản ghi {record} của nguồn {source}: {reason}",
+                   "Record {record} of source {source}: {reason}"),
+    "held_where": ("Vị trí trong nguồn: {where}", "Where in the source: {where}"),
+    "held_attempts": (
+        "Bị giữ lại từ {since}; lần gần nhất {last} (lượt chạy {run}); số lần: {n}",
+        "Held since {since}; last {last} (run {run}); times: {n}",
+    ),
+    "held_read": (
+        "Đọc từ nguồn lần đầu {first}, lần gần nhất {last}",
+        "Read from the source first {first}, last {last}",
+    ),
+    "held_queued": (
+        "Đang chờ gửi từ {since}; số lần gửi chưa thành: {n}",
+        "Queued since {since}; failed sends: {n}",
+    ),
+    "held_problems": ("Lỗi:", "Problems:"),
+    "held_value": (" — giá trị: “{value}”", " — value: “{value}”"),
+    "held_no_raw": (
+        "Chưa lưu dữ liệu gốc của bản ghi này (bị giữ lại từ trước khi dữ liệu gốc được lưu); "
+        "lượt đọc tới của nguồn {source} sẽ lưu nó",
+        "No raw payload is stored for this record (held before raw payloads were kept); the "
+        "next read of {source} stores it",
+    ),
+    "held_raw": ("Dữ liệu gốc (đọc lúc {at}, lượt chạy {run}):",
+                 "Raw payload (read {at}, run {run}):"),
+    "held_runs": (
+        "Các lượt chạy đã gặp bản ghi này (mới nhất trước):",
+        "Runs that met this record (newest first):",
+    ),
+    "held_retry_hint": (
+        "Sau khi sửa nguồn hoặc tệp ánh xạ: stisync quarantine retry \"{record}\" --source "
+        "{source}",
+        "After fixing the source or the mapping: stisync quarantine retry \"{record}\" --source "
+        "{source}",
+    ),
+    # stisync quarantine retry
+    "retry_result": (
+        "{source}: đã kiểm tra lại {n} bản ghi (lượt chạy {run}, {status}): {counts}",
+        "{source}: {n} record(s) checked again (run {run}, {status}): {counts}",
+    ),
+    "retry_next": (
+        "Bản ghi hợp lệ đã vào hàng chờ và sẽ được gửi ở lượt đồng bộ tới; muốn gửi ngay: "
+        "stisync sync {source}",
+        "The valid records are queued for the next sync; to send them now: stisync sync "
+        "{source}",
+    ),
+    "retry_not_kept": (
+        "{n} bản ghi chưa có dữ liệu gốc được lưu: chúng sẽ được kiểm tra và gửi lại khi nguồn "
+        "{source} được đọc lần tới (stisync sync {source} --full)",
+        "{n} record(s) have no stored raw payload: they are checked and sent again when "
+        "{source} is next read (stisync sync {source} --full)",
+    ),
+    # stisync sync --remap
+    "sync_remap_none": (
+        "{source}: chưa có dữ liệu gốc nào được lưu để ánh xạ lại; hãy chạy stisync sync "
+        "{source} --full một lần",
+        "{source}: no raw record is stored to map again; run stisync sync {source} --full once",
+    ),
+    # stisync prune
+    "prune_plan": (
+        "Chạy thử, chưa xoá gì: sẽ xoá {runs} lượt chạy cũ hơn {runs_days} ngày cùng {events} "
+        "sự kiện của bản ghi, và {raw} dữ liệu gốc không được đọc lại trong {raw_days} ngày.",
+        "Dry run, nothing deleted: would delete {runs} run(s) older than {runs_days} days with "
+        "{events} record event(s), and {raw} raw payload(s) not read for {raw_days} days.",
+    ),
+    "prune_done": (
+        "Đã xoá {runs} lượt chạy cũ hơn {runs_days} ngày cùng {events} sự kiện của bản ghi, và "
+        "{raw} dữ liệu gốc không được đọc lại trong {raw_days} ngày.",
+        "Deleted {runs} run(s) older than {runs_days} days with {events} record event(s), and "
+        "{raw} raw payload(s) not read for {raw_days} days.",
+    ),
     # A run's status (sync.state.models.RunStatus).
     "status.running": ("đang chạy", "running"),
     "status.succeeded": ("thành công", "succeeded"),
@@ -146,6 +291,7 @@ _TEXTS: Catalog = {
     "trigger.schedule": ("theo lịch", "schedule"),
     "trigger.manual": ("chạy tay", "manual"),
     "trigger.retry": ("thử lại", "retry"),
+    "trigger.reconcile": ("đối soát", "reconcile"),
     # What became of one record in a run (Outcome).
     "outcome.created": ("tạo mới", "created"),
     "outcome.updated": ("cập nhật", "updated"),
@@ -156,9 +302,11 @@ _TEXTS: Catalog = {
     "outcome.failed": ("chưa gửi được", "failed"),
     "outcome.gone": ("không còn ở nguồn", "gone"),
     "outcome.deleted": ("đã xoá khỏi CSDL quốc gia", "deleted"),
+    "outcome.dead": ("chuyển sang ngừng gửi", "dead"),
     # Why a record is in quarantine (QuarantineReason).
     "reason.invalid": ("không hợp lệ", "invalid"),
     "reason.rejected": ("bị hệ thống quốc gia từ chối", "rejected"),
+    "reason.dead": ("ngừng gửi sau nhiều lần thất bại", "dead"),
     # The counts of a run (sync.context.COUNT_KEYS), as "created 20, invalid 1".
     "count.fetched": ("đọc", "fetched"),
     "count.created": ("tạo mới", "created"),
@@ -172,6 +320,8 @@ _TEXTS: Catalog = {
     "count.failed": ("chưa gửi được", "failed"),
     "count.gone": ("không còn ở nguồn", "gone"),
     "count.hash_mismatch": ("lệch mã băm", "hash_mismatch"),
+    "count.dead": ("ngừng gửi", "dead"),
+    "count.remapped": ("ánh xạ lại", "remapped"),
     # What a dry run would do with a record (sync.extract.Planned.action), and why.
     "action.create": ("tạo mới", "create"),
     "action.update": ("cập nhật", "update"),
@@ -185,6 +335,32 @@ _TEXTS: Catalog = {
         "nguồn báo đã xoá",
         "the source reports it deleted",
     ),
+    # How a record differs between the national copy and the local state (sync.reconcile).
+    "diff.missing": ("thiếu", "missing"),
+    "diff.extra": ("thừa", "extra"),
+    "diff.stale": ("lệch nội dung", "stale"),
+    "diffwhy.absent nationally": (
+        "đã gửi nhưng CSDL quốc gia không còn",
+        "delivered, but absent nationally",
+    ),
+    "diffwhy.not delivered yet": (
+        "chưa gửi được, đang chờ gửi",
+        "not delivered yet, waiting in the outbox",
+    ),
+    "diffwhy.changed nationally": (
+        "bản trên CSDL quốc gia khác bản đã gửi",
+        "the national copy differs from what was delivered",
+    ),
+    "diffwhy.newer version waiting": (
+        "có phiên bản mới hơn đang chờ gửi",
+        "a newer version waits in the outbox",
+    ),
+    "diffwhy.unknown locally": (
+        "trạng thái cục bộ không có bản ghi này",
+        "unknown to the local state",
+    ),
+    "diffwhy.gone from the source": ("không còn ở nguồn", "no longer in the source"),
+    "diffwhy.withdrawal waiting": ("lệnh xoá đang chờ gửi", "its withdrawal waits in the outbox"),
     # --help
     "help_usage": ("Cách dùng: ", "usage: "),
     "help_positionals": ("tham số", "positional arguments"),
@@ -226,6 +402,36 @@ _TEXTS: Catalog = {
     "help_full": (
         "đọc mọi bản ghi, không chỉ những bản ghi thay đổi từ lượt chạy trước",
         "read every record, not only those changed since the last run",
+    ),
+    "help_sync_since": (
+        "đọc nguồn từ NGÀY (YYYY-MM-DD hoặc dd/mm/yyyy, theo múi giờ trong cấu hình) thay vì "
+        "từ lượt chạy trước; chỉ gửi bản ghi có nội dung thay đổi; mốc đọc đã lưu không lùi lại",
+        "read the source from DATE (YYYY-MM-DD or dd/mm/yyyy, in the configured time zone) "
+        "instead of from the last run; only changed records are sent; the saved cursor stays",
+    ),
+    "help_sync_record": (
+        "chỉ đồng bộ bản ghi có mã ID trong nguồn (lặp lại được: --record A --record B); "
+        "không đụng tới bản ghi nào khác",
+        "sync only the record with this source ID (repeatable: --record A --record B); "
+        "no other record is touched",
+    ),
+    "help_reconcile": (
+        "so các bản ghi của nguồn trên CSDL quốc gia với trạng thái cục bộ: thiếu, thừa, lệch "
+        "nội dung; với --repair thì sửa",
+        "compare a source's national records with the local state: missing, extra, stale; "
+        "with --repair, fix them",
+    ),
+    "help_repair": (
+        "gửi lại bản ghi thiếu hoặc lệch, xoá bản ghi thừa khi nguồn đặt deletions = "
+        "\"propagate\"; ghi thành một lượt chạy",
+        "re-send missing and stale records, withdraw extra ones when the source has "
+        "deletions = \"propagate\"; logged as a run",
+    ),
+    "help_remap": (
+        "ánh xạ lại dữ liệu gốc đã lưu của nguồn bằng tệp ánh xạ hiện tại, không đọc lại "
+        "nguồn (dùng sau khi sửa tệp ánh xạ); mốc đọc của nguồn giữ nguyên",
+        "map the source's stored raw records again with the current mapping file, without "
+        "reading the source (after a mapping fix); the source's read position is kept",
     ),
     "help_dry_run": (
         "cho xem những gì sẽ được tạo mới hoặc cập nhật, và vì sao; không gửi gì",
@@ -289,6 +495,40 @@ _TEXTS: Catalog = {
         "records held back, and why",
     ),
     "help_quarantine_source": ("chỉ các bản ghi của nguồn này", "only the records of this source"),
+    "meta_action": ("THAO_TÁC", "ACTION"),
+    "help_quarantine_show": (
+        "mọi thông tin về một bản ghi bị cách ly: lý do, từng lỗi (cột, giá trị), dữ liệu gốc, "
+        "giá trị chuyển từ bảng mã cũ, số lần thử, các lượt chạy",
+        "everything about one held record: reason, each problem with column and value, the "
+        "raw payload, converted legacy text, attempts, the runs",
+    ),
+    "help_quarantine_retry": (
+        "kiểm tra lại bản ghi bị cách ly từ dữ liệu gốc đã lưu bằng tệp ánh xạ hiện tại và xếp "
+        "bản ghi hợp lệ vào hàng chờ gửi ở lượt đồng bộ tới; bản ghi bị hệ thống quốc gia từ "
+        "chối được gửi lại thêm một lần dù không đổi",
+        "check held records again from their stored raw payload with the current mapping and "
+        "queue the valid ones for the next delivery; a record the national side rejected is "
+        "sent once more even if unchanged",
+    ),
+    "help_quarantine_id": (
+        "mã bản ghi (như ở cột bản ghi của stisync quarantine, hoặc mã trong nguồn)",
+        "the record's id (as in the record column of stisync quarantine, or its id in the "
+        "source)",
+    ),
+    "help_quarantine_all": (
+        "mọi bản ghi bị cách ly (của nguồn --source nếu có)",
+        "every held record (of --source when given)",
+    ),
+    "help_prune": (
+        "xoá lịch sử cũ trong cơ sở dữ liệu trạng thái theo bảng [retention]: lượt chạy cùng "
+        "sự kiện của bản ghi, dữ liệu gốc đã lưu",
+        "delete old history from the state database as [retention] says: runs with their "
+        "record events, stored raw payloads",
+    ),
+    "help_prune_dry_run": (
+        "chỉ đếm những gì sẽ bị xoá, không xoá gì",
+        "only count what would be deleted; delete nothing",
+    ),
     "help_sim": (
         "chạy trình mô phỏng API quốc gia trên máy này (loopback)",
         "serve the national API simulator on loopback",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from connectors.base import describe_origin
+from sync import faults
+from sync.breaker import CircuitBreaker
 from sync.config import NationalConfig
 from sync.context import RunContext
 from sync.deletions import deleted_event
@@ -20,6 +23,7 @@ from sync.national import (
     NationalError,
     PermanentError,
     RetryPolicy,
+    RunBudget,
     StaticToken,
     WriteResult,
     WriteStatus,
@@ -49,6 +53,9 @@ _OUTCOME = {
 def make_client(
     national: NationalConfig, province: str, *, policy: RetryPolicy | None = None
 ) -> NationalClient:
+    """The client of one run (or command): its calls retried within `policy` (the configured
+    one by default) and, with the configured policy, within the run's retry budget and
+    watched by a circuit breaker."""
     auth: ClientCredentials | StaticToken
     if national.auth == "token":
         assert national.token is not None
@@ -58,11 +65,15 @@ def make_client(
         auth = ClientCredentials(
             national.token_url, national.client_id, national.client_secret.value()
         )
-    policy = policy or RetryPolicy(
-        max_attempts=national.max_attempts,
-        max_total_seconds=national.max_retry_seconds,
-        max_retry_after=national.max_retry_after,
-    )
+    budget, watch = None, None
+    if policy is None:
+        policy = RetryPolicy(
+            max_attempts=national.max_attempts,
+            max_total_seconds=national.max_retry_seconds,
+            max_retry_after=national.max_retry_after,
+        )
+        budget = RunBudget(national.run_max_retries, national.run_max_retry_seconds)
+        watch = CircuitBreaker(failures=national.circuit_failures)
     return NationalClient(
         national.url,
         province,
@@ -70,6 +81,8 @@ def make_client(
         headers=national.headers,
         timeout=(min(10.0, national.timeout), national.timeout),
         policy=policy,
+        budget=budget,
+        watch=watch,
     )
 
 
@@ -155,12 +168,15 @@ def _apply(
                         )
                     )
                 else:
+                    # Rejections are counted on their own (dead_after): earlier invalid reads
+                    # of the record do not count.
+                    rejections = q.attempts + 1 if q.reason is QuarantineReason.REJECTED else 1
                     q.reason, q.content_hash, q.problems = (
                         QuarantineReason.REJECTED,
                         item.content_hash,
                         problems,
                     )
-                    q.last_at, q.run_id, q.attempts = now, ctx.run_id, q.attempts + 1
+                    q.last_at, q.run_id, q.attempts = now, ctx.run_id, rejections
                     q.originals = item.originals
             else:
                 ctx.counts[outcome.value] += 1
@@ -245,24 +261,38 @@ def _send(client: NationalClient, items: list[OutboxItem]) -> dict[str, WriteRes
 
 
 def deliver(
-    ctx: RunContext, client: NationalClient, batch_size: int, *, deletes: bool = True
+    ctx: RunContext,
+    client: NationalClient,
+    batch_size: int,
+    *,
+    deletes: bool = True,
+    only: Collection[str] | None = None,
 ) -> DeliverResult:
     """Send the source's outbox, oldest first, until it is empty, the run is stopped, or the
     national side fails (then what is left stays in the outbox for the next run). With
-    `deletes` false, withdrawals wait (the mass-delete guard tripped)."""
+    `deletes` false, withdrawals wait (the mass-delete guard tripped); with `only`, the
+    records of those local_ids alone are sent (`sync --record`). The circuit breaker
+    (sync.breaker) watches every request of `client` and stops delivery when most fail."""
     out = DeliverResult()
+    breaker = _breaker(ctx, client)
     last_id = 0
     while not ctx.stop.is_set():
         query = select(OutboxItem).where(OutboxItem.source == ctx.source, OutboxItem.id > last_id)
         if not deletes:
             query = query.where(OutboxItem.op == Operation.UPSERT)
+        if only is not None:
+            query = query.where(OutboxItem.local_id.in_(sorted(only)))
         with ctx.db.session() as s:
-            items = list(s.scalars(query.order_by(OutboxItem.id).limit(batch_size)))
+            items = list(
+                s.scalars(query.order_by(OutboxItem.id).limit(breaker.batch_size(batch_size)))
+            )
         if not items:
             break
         last_id = items[-1].id
+        faults.reach("deliver.after_claim")
         upserts = [i for i in items if i.op is Operation.UPSERT]
         withdrawals = [i for i in items if i.op is Operation.DELETE]
+        faults.reach("deliver.before_http")
         try:
             results = _send(client, upserts) if upserts else {}
             for item in withdrawals:
@@ -272,10 +302,22 @@ def deliver(
             out.error = exc
             logger.error("source %s: delivery stopped: %s", ctx.source, exc)
             break
+        faults.reach("deliver.after_http")
         _apply(ctx, upserts, results, out)
         _apply_withdrawals(ctx, withdrawals)
+        faults.reach("deliver.after_mark")
         ctx.tick("sent")
     return out
+
+
+def _breaker(ctx: RunContext, client: NationalClient) -> CircuitBreaker:
+    """The client's breaker (make_client gives it one), half open after a run that found the
+    national side unavailable or failing."""
+    breaker = getattr(client, "watch", None)
+    if not isinstance(breaker, CircuitBreaker):
+        breaker = client.watch = CircuitBreaker()
+    breaker.resume(ctx.db)
+    return breaker
 
 
 def _apply_withdrawals(ctx: RunContext, items: list[OutboxItem]) -> None:

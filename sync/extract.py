@@ -8,7 +8,7 @@ crash never advances the cursor past a record that was not stored.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,8 +23,12 @@ from schemas.mapping.legacy import SourceText
 from schemas.mapping.transforms.ids import local_id as make_local_id
 from schemas.problems import Problem
 from schemas.validate import validate
+from sync import faults
+from sync.backfill import Backfill
 from sync.context import RunContext
 from sync.deletions import record_gone, sweep_absent
+from sync.raw_records import forget as forget_raw
+from sync.raw_records import keep as keep_raw
 from sync.state.db import rowcount
 from sync.state.models import (
     OutboxItem,
@@ -162,18 +166,26 @@ def extract(
     mapping: Mapping,
     since: datetime | None,
     text: SourceText | None = None,
+    *,
+    backfill: Backfill | None = None,
 ) -> ExtractResult:
     """Read the source and queue what changed; the cursor moves with the last chunk.
 
     Chunks are read one ahead, so that the last one is known as last when it is stored and
     the cursor can be written in its transaction. When the source fails, the chunk already
     read is stored first (nothing collected is lost) and the cursor stays where it was.
+    A `backfill` (`sync --since`, `--record`) reads what it names instead, and leaves the
+    cursor and the records it did not meet alone.
     """
     result = ExtractResult()
     text = text or SourceText()
     seen: set[str] = set()  # ids met in a dry run (a real run asks the state database)
     cursor = since
-    stream = connector.records(since)
+    stream = (
+        connector.records(since)
+        if backfill is None
+        else backfill.records(connector, mapping.namespace)
+    )
     chunks = _chunks(stream, ctx)
     try:
         current = next(chunks, None)
@@ -186,12 +198,12 @@ def extract(
             for rec in current:
                 if rec.modified_at is not None and (cursor is None or rec.modified_at > cursor):
                     cursor = rec.modified_at
-            done = following is None and not ctx.stop.is_set()
+            done = following is None and not ctx.stop.is_set() and backfill is None
             _handle(ctx, mapping, current, seen, result, text=text,
                     cursor=cursor if done else None)
             current = following
         result.complete = not ctx.stop.is_set()
-        if result.complete and since is None:
+        if result.complete and since is None and backfill is None:
             if ctx.dry_run:
                 _plan_absent(ctx, seen, result)
             else:
@@ -224,6 +236,7 @@ def _handle(
             _store_chunk(s, ctx, checked)
             if cursor is not None:
                 _save_cursor(s, ctx.source, cursor)
+        faults.reach("extract.after_commit")
     ctx.tick("read")
 
 
@@ -306,7 +319,18 @@ def _lookup(
     return states, pending, held
 
 
-def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
+def _store_chunk(
+    s: Session,
+    ctx: RunContext,
+    checked: list[Checked],
+    *,
+    read: bool = True,
+    retry: Collection[str] = (),
+) -> None:
+    """Queue, hold back or count each checked record, in the caller's transaction. `read`:
+    the records were just read from the source, and their raw payloads are kept (a remap of
+    kept payloads passes False). Keys in `retry` are queued even when held back as rejected
+    or dead (`stisync quarantine retry`)."""
     assert ctx.run_id is not None and ctx.started_at is not None
     now = utcnow()
     places = [f"@{c.source_record.where()}" for c in checked]
@@ -320,6 +344,13 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
         )
         for c in checked
     ]
+    if read:
+        # Kept as read, for a later remap; a record the source deleted has nothing to remap.
+        keep_raw(s, ctx.source, ctx.run_id,
+                 ((c.key, c.local_id, c.source_record) for c in checked
+                  if not c.source_record.deleted), now)
+        forget_raw(s, ctx.source, [c.local_id for c in checked
+                                   if c.source_record.deleted and c.local_id])
     for c in checked:
         rec = c.source_record
         if rec.deleted and not c.problems:
@@ -356,6 +387,8 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
                     )
                 )
             else:
+                # Counted per reason: a record rejected once, then found invalid, starts over.
+                q.attempts = q.attempts + 1 if q.reason is QuarantineReason.INVALID else 1
                 q.reason, q.problems, q.where, q.last_at, q.originals = (
                     QuarantineReason.INVALID,
                     rows,
@@ -363,7 +396,7 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
                     now,
                     c.originals,
                 )
-                q.run_id, q.attempts = ctx.run_id, q.attempts + 1
+                q.run_id = ctx.run_id
             s.add(
                 RecordEvent(
                     run_id=ctx.run_id,
@@ -394,14 +427,14 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
             state.last_seen_at = now
             state.missing_since = None
         q = held.get(c.key)
-        if (
-            q is not None
-            and q.reason is QuarantineReason.REJECTED
-            and q.content_hash == c.content_hash
-        ):
-            ctx.counts["held"] += 1  # refused before and not changed since: resending cannot help
-            continue
         item = pending.get(c.local_id)
+        retried = c.key in retry or (item is not None and item.content_hash == c.content_hash)
+        if q is not None and not retried and _held(q, c):
+            ctx.counts["held"] += 1  # refused and unchanged, or dead: not sent again by itself
+            continue
+        if q is not None and q.reason is QuarantineReason.DEAD and c.key in retry:
+            s.delete(q)  # retried by the admin: it leaves the dead letters
+            q = None
         if item is not None and item.content_hash == c.content_hash:
             ctx.counts["queued"] += 1
             continue
@@ -434,6 +467,15 @@ def _store_chunk(s: Session, ctx: RunContext, checked: list[Checked]) -> None:
             item.origin, item.created_at, item.record_id = dict(rec.origin), now, rec.record_id
             item.originals = c.originals
         ctx.counts["queued"] += 1
+        faults.reach("extract.after_outbox_insert")
+
+
+def _held(q: QuarantineItem, c: Checked) -> bool:
+    """Whether a valid record stays held back: refused by the national side and unchanged
+    since, or dead (sent no more until an admin retries it)."""
+    if q.reason is QuarantineReason.DEAD:
+        return True
+    return q.reason is QuarantineReason.REJECTED and q.content_hash == c.content_hash
 
 
 def _plan_gone(ctx: RunContext, result: ExtractResult, lid: str, why: str, where: str) -> None:
@@ -479,11 +521,7 @@ def _plan_chunk(
             assert c.local_id is not None
             state = states.get(c.local_id)
             q = held.get(c.key)
-            if (
-                q is not None
-                and q.reason is QuarantineReason.REJECTED
-                and q.content_hash == c.content_hash
-            ):
+            if q is not None and _held(q, c):
                 ctx.counts["held"] += 1
                 continue
             if state is not None and state.delivered_hash == c.content_hash:

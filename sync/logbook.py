@@ -11,6 +11,7 @@ from sync.state.db import StateDB
 from sync.state.models import (
     OutboxItem,
     QuarantineItem,
+    QuarantineReason,
     RecordEvent,
     RecordState,
     Run,
@@ -95,6 +96,7 @@ def quarantine(db: StateDB, *, source: str | None = None) -> list[dict[str, Any]
                 "last_seen": _iso(i.last_at),
                 "attempts": i.attempts,
                 "run": i.run_id,
+                "key": i.record_key,  # what `quarantine show` and `retry` take
             }
             for i in s.scalars(q)
         ]
@@ -118,6 +120,17 @@ def source_status(db: StateDB, sources: list[str]) -> list[dict[str, Any]]:
                 )
                 or 0
             )
+            dead = (
+                s.scalar(
+                    select(func.count())
+                    .select_from(QuarantineItem)
+                    .where(
+                        QuarantineItem.source == name,
+                        QuarantineItem.reason == QuarantineReason.DEAD,
+                    )
+                )
+                or 0
+            )
             rows.append(
                 {
                     "source": name,
@@ -128,7 +141,8 @@ def source_status(db: StateDB, sources: list[str]) -> list[dict[str, Any]]:
                     "last_error": last.error if last else None,
                     "delivered": delivered,
                     "pending": count(OutboxItem),
-                    "quarantined": count(QuarantineItem),
+                    "quarantined": count(QuarantineItem) - dead,
+                    "dead": dead,  # sent no more until `quarantine retry`
                 }
             )
     return rows

@@ -10,12 +10,14 @@ from sqlalchemy import delete, select
 from stisync import __version__
 from sync.national import NationalClient, NationalError
 from sync.state.db import StateDB
-from sync.state.models import Outcome, PendingReport, RecordEvent, Run, RunStatus
+from sync.state.models import Outcome, PendingReport, RecordEvent, Run, RunStatus, Trigger
 
 logger = logging.getLogger(__name__)
 
 MAX_ERRORS = 100
 _REPORT_STATUS = {RunStatus.SUCCEEDED: "succeeded", RunStatus.PARTIAL: "partial"}
+# The contract knows schedule, manual and retry: a repair an admin asked for is manual.
+_REPORT_TRIGGER = {Trigger.RECONCILE: "manual"}
 
 
 def _iso(dt: Any) -> str | None:
@@ -63,7 +65,7 @@ def build_report(db: StateDB, run: Run) -> dict[str, Any]:
     report: dict[str, Any] = {
         "run_id": run.run_uid,
         "source": run.source,
-        "trigger": run.trigger.value,
+        "trigger": _REPORT_TRIGGER.get(run.trigger, run.trigger.value),
         "started_at": _iso(run.started_at),
         "finished_at": _iso(run.finished_at),
         "status": _REPORT_STATUS.get(run.status, "failed"),

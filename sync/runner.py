@@ -13,6 +13,7 @@ import socket
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,15 +23,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from connectors import Connector, ConnectorError, SourceConfigError, make_connector
 from schemas.mapping import Mapping, MappingConfigError, load_mapping
 from schemas.mapping.legacy import SourceText
-from sync.config import Config, ConfigError, SourceConfig, load_config
+from sync import faults
+from sync.backfill import Backfill
+from sync.breaker import national_kind
+from sync.config import Config, ConfigError, SourceConfig, config_error_text, load_config
 from sync.context import COUNT_KEYS, ProgressFn, RunContext
 from sync.deletions import mass_delete_guard
 from sync.deliver import deliver, make_client
 from sync.extract import Planned, extract, load_cursor
 from sync.national import AuthFailed, NationalError, RetryPolicy
+from sync.quarantine import bury_dead
+from sync.remap import remap as remap_kept
 from sync.report import queue_report, send_pending
 from sync.state.db import StateDB, StateError, describe_db_error, rowcount
-from sync.state.locks import SourceBusy, SourceLease
+from sync.state.locks import SourceBusy, SourceLease, lease_alive
 from sync.state.models import OutboxItem, Run, RunStatus, Trigger, utcnow
 
 logger = logging.getLogger(__name__)
@@ -50,6 +56,10 @@ class RunResult:
     run_id: int | None = None
     error: str | None = None
     planned: list[Planned] = field(default_factory=list)
+    not_found: list[str] = field(default_factory=list)  # `--record` ids the source lacks
+    # `error` with a configuration error's detail in Vietnamese, for the admin; `error` is
+    # English, as the runs table keeps it.
+    error_vi: str | None = None
 
     @property
     def exit_code(self) -> ExitCode:
@@ -66,17 +76,24 @@ REPORT_POLICY = RetryPolicy(max_attempts=2, max_total_seconds=10.0, max_retry_af
 # Set by the daemon's signal handler (and by tests): runs finish the batch in flight and stop.
 STOP = threading.Event()
 
+# How a run's error names the `--record` ids the source did not have ("not found: A, B").
+NOT_FOUND = "not found"
+
 
 def open_state(config: Config) -> StateDB:
     return StateDB(config.state_url)
 
 
-def mark_crashed(db: StateDB, source: str | None = None) -> int:
-    """Runs still marked running when nobody holds their source's lease died with their process."""
+def mark_crashed(db: StateDB, source: str | None = None, *, own_lease: bool = False) -> int:
+    """Runs still marked running when nobody holds their source's lease died with their
+    process. With `own_lease`, the caller holds `source`'s lease: no other run of it can be
+    alive, so every run of it still marked running died."""
     from sync.state.models import SourceLock
 
     with db.session() as s:
-        held = set(s.scalars(select(SourceLock.source)))
+        held = set() if own_lease else {
+            lock.source for lock in s.scalars(select(SourceLock)) if lease_alive(lock)
+        }
         q = update(Run).where(Run.status == RunStatus.RUNNING)
         if source is not None:
             q = q.where(Run.source == source)
@@ -110,10 +127,19 @@ def run_source(
     config: Config | None = None,
     db: StateDB | None = None,
     allow_mass_delete: bool = False,
+    since: datetime | None = None,
+    records: Sequence[str] = (),
+    remap: bool = False,
 ) -> RunResult:
     """Sync one source now. Never raises for a source, data or national-side problem: the
-    outcome is in the returned RunResult (and in the runs table)."""
+    outcome is in the returned RunResult (and in the runs table).
+
+    `since` (an aware time) reads the source from then instead of from its cursor; `records`
+    syncs only those source record ids (sync.backfill). Neither moves the cursor. `remap`
+    maps the raw records kept by earlier reads again instead of reading the source
+    (sync.remap), for a mapping change."""
     stop = stop or STOP
+    backfill = Backfill(since, tuple(records)) if since is not None or records else None
     try:
         config = config or load_config(config_path)
         src = config.source(source)
@@ -121,10 +147,12 @@ def run_source(
         db = db or open_state(config)
     except (ConfigError, StateError) as exc:
         logger.error("%s", exc)
-        return RunResult(source, RunStatus.FAILED, error=str(exc))
+        return RunResult(
+            source, RunStatus.FAILED, error=str(exc), error_vi=config_error_text(exc, "vi")
+        )
     try:
         if dry_run:
-            return _dry_run(config, src, db, full, progress)
+            return _dry_run(config, src, db, full, progress, backfill=backfill, remap=remap)
         lease = SourceLease(db, source)
         try:
             lease.acquire(
@@ -137,7 +165,7 @@ def run_source(
             logger.warning("%s", exc)
             return RunResult(source, RunStatus.FAILED, error=str(exc))
         try:
-            mark_crashed(db, source)
+            mark_crashed(db, source, own_lease=True)
             return _run(
                 config,
                 src,
@@ -149,6 +177,8 @@ def run_source(
                 scheduled_for=scheduled_for,
                 lease=lease,
                 allow_mass_delete=allow_mass_delete,
+                backfill=backfill,
+                remap=remap,
             )
         finally:
             lease.release()
@@ -199,6 +229,8 @@ def _run(
     scheduled_for: datetime | None,
     lease: SourceLease,
     allow_mass_delete: bool,
+    backfill: Backfill | None = None,
+    remap: bool = False,
 ) -> RunResult:
     run = _start_run(db, src.name, trigger, full, scheduled_for)
     ctx = RunContext(
@@ -211,23 +243,33 @@ def _run(
         deletions=src.deletions,
     )
     logger.info(
-        "run %s: syncing source %s (%s%s%s)",
+        "run %s: syncing source %s (%s%s%s%s)",
         run.id,
         src.name,
         trigger.value,
         ", full read" if full else "",
+        _describe_backfill(backfill),
         f", system of former province {src.former_province}, sent as {config.province}"
         if src.former_province and src.former_province != config.province
         else "",
     )
     status, error = RunStatus.SUCCEEDED, None
+    said: tuple[str, str] | None = None  # a configuration error's detail: English, Vietnamese
     national_failed = False
+    only = backfill.local_ids if backfill is not None and backfill.selective else None
+    not_found: list[str] = []
     try:
         mapping, connector = _prepare(config, src)
-        since = None if full else load_cursor(ctx)
+        since = _read_from(ctx, full, backfill)
         source_error: ConnectorError | None = None
         try:
-            extract(ctx, connector, mapping, since, SourceText(src.text_encoding))
+            if remap:  # the kept raw records, not the source: the connector is never read
+                remap_kept(ctx, mapping, SourceText(src.text_encoding))
+            else:
+                extract(ctx, connector, mapping, since, SourceText(src.text_encoding),
+                        backfill=backfill)
+            if backfill is not None and not stop.is_set():
+                not_found = backfill.not_found()
         except ConnectorError as exc:
             # What was read before the failure is in the outbox: deliver it now anyway.
             source_error = exc
@@ -236,9 +278,12 @@ def _run(
         blocked = None if allow_mass_delete else mass_delete_guard(ctx, src.mass_delete_share)
         client = make_client(config.national, config.province)
         try:
-            delivered = deliver(ctx, client, config.national.batch_size, deletes=blocked is None)
+            delivered = deliver(
+                ctx, client, config.national.batch_size, deletes=blocked is None, only=only
+            )
         finally:
             client.close()
+        bury_dead(ctx, src.dead_after)
         if delivered.error is not None:
             national_failed = True
             status, error = RunStatus.FAILED, _national_message(delivered.error)
@@ -251,6 +296,7 @@ def _run(
             ctx.counts["hash_mismatch"] += delivered.hash_mismatches
     except (MappingConfigError, SourceConfigError, ConfigError) as exc:
         status, error = RunStatus.FAILED, f"configuration: {exc}"
+        said = (str(exc), config_error_text(exc, "vi"))
     except ConnectorError as exc:
         status, error = RunStatus.FAILED, f"source: {exc}"
     except NationalError as exc:
@@ -261,17 +307,16 @@ def _run(
     except Exception as exc:  # a defect: recorded on the run, shown to the admin, not swallowed
         logger.exception("run %s of %s failed unexpectedly", run.id, src.name)
         status, error = RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+    faults.reach("runner.before_finish")
     if lease.lost and status is RunStatus.SUCCEEDED:
         status, error = RunStatus.FAILED, "the source's lease was lost during the run"
     if stop.is_set() and status is not RunStatus.FAILED:
         status, error = RunStatus.INTERRUPTED, "stopped by a signal after the batch in flight"
     with db.session() as s:
-        left = (
-            s.scalar(
-                select(func.count()).select_from(OutboxItem).where(OutboxItem.source == src.name)
-            )
-            or 0
-        )
+        waiting = select(func.count()).select_from(OutboxItem).where(OutboxItem.source == src.name)
+        if only is not None:  # the rest of the outbox was not this run's to deliver
+            waiting = waiting.where(OutboxItem.local_id.in_(sorted(only)))
+        left = s.scalar(waiting) or 0
     if status is not RunStatus.SUCCEEDED or left:
         ctx.counts["failed"] = left
     if status is RunStatus.SUCCEEDED and (ctx.counts["invalid"] or ctx.counts["rejected"]):
@@ -279,6 +324,12 @@ def _run(
     if status is RunStatus.SUCCEEDED and left:
         status = RunStatus.FAILED
         error = error or f"{left} record(s) could not be delivered and stay in the outbox"
+    if not_found:
+        # Asked for by id and not in the source: said plainly, never taken for a deletion.
+        if status is RunStatus.SUCCEEDED:
+            status = RunStatus.PARTIAL
+        missing = f"{NOT_FOUND}: {', '.join(not_found)}"
+        error = f"{error}; {missing}" if error else missing
     counts = {k: ctx.counts.get(k, 0) for k in COUNT_KEYS}
     counts.update({k: v for k, v in ctx.counts.items() if k not in counts})
     with db.session() as s:
@@ -294,13 +345,30 @@ def _run(
         + (f" error: {error}" if error else ""),
     )
     _report(config, db, run, send=not national_failed)
-    return RunResult(src.name, status, Counter(counts), run.id, error)
+    return RunResult(src.name, status, Counter(counts), run.id, error, not_found=not_found,
+                     error_vi=error.replace(*said) if error and said else None)
+
+
+def _read_from(ctx: RunContext, full: bool, backfill: Backfill | None) -> datetime | None:
+    """Where the read starts: the backfill's date, nowhere (all) for --full, else the cursor."""
+    if backfill is not None:
+        return backfill.since
+    return None if full else load_cursor(ctx)
+
+
+def _describe_backfill(backfill: Backfill | None) -> str:
+    if backfill is None:
+        return ""
+    if backfill.selective:
+        return f", only record(s) {', '.join(backfill.record_ids)}"
+    assert backfill.since is not None
+    return f", backfill since {backfill.since.isoformat()}"
 
 
 def _national_message(exc: NationalError) -> str:
     if isinstance(exc, AuthFailed):
         return f"national API refused our credentials: {exc}"
-    return f"national API: {exc}"
+    return f"{national_kind(exc)}: {exc}"  # read back by the next run's breaker
 
 
 def _report(config: Config, db: StateDB, run: Run, *, send: bool) -> None:
@@ -319,19 +387,35 @@ def _report(config: Config, db: StateDB, run: Run, *, send: bool) -> None:
 
 
 def _dry_run(
-    config: Config, src: SourceConfig, db: StateDB, full: bool, progress: ProgressFn | None
+    config: Config,
+    src: SourceConfig,
+    db: StateDB,
+    full: bool,
+    progress: ProgressFn | None,
+    *,
+    backfill: Backfill | None = None,
+    remap: bool = False,
 ) -> RunResult:
     ctx = RunContext(
         db=db, source=src.name, run_id=None, progress=progress, deletions=src.deletions
     )
     try:
         mapping, connector = _prepare(config, src)
-        since = None if full else load_cursor(ctx)
+        since = _read_from(ctx, full, backfill)
         try:
-            extracted = extract(ctx, connector, mapping, since, SourceText(src.text_encoding))
+            extracted = (
+                remap_kept(ctx, mapping, SourceText(src.text_encoding))
+                if remap
+                else extract(ctx, connector, mapping, since, SourceText(src.text_encoding),
+                             backfill=backfill)
+            )
         finally:
             connector.close()
     except (MappingConfigError, ConnectorError, ConfigError) as exc:
-        return RunResult(src.name, RunStatus.FAILED, ctx.counts, error=str(exc))
-    status = RunStatus.PARTIAL if ctx.counts["invalid"] else RunStatus.SUCCEEDED
-    return RunResult(src.name, status, ctx.counts, None, None, extracted.planned)
+        return RunResult(src.name, RunStatus.FAILED, ctx.counts, error=str(exc),
+                         error_vi=config_error_text(exc, "vi"))
+    not_found = backfill.not_found() if backfill is not None else []
+    status = (
+        RunStatus.PARTIAL if ctx.counts["invalid"] or not_found else RunStatus.SUCCEEDED
+    )
+    return RunResult(src.name, status, ctx.counts, None, None, extracted.planned, not_found)

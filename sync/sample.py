@@ -11,7 +11,7 @@ from typing import Any
 from connectors import ConnectorError, SourceConfigError, make_connector
 from schemas.mapping import MappingConfigError, load_mapping
 from schemas.mapping.legacy import SourceText
-from sync.config import Config, ConfigError
+from sync.config import Config, ConfigError, config_error_text
 from sync.extract import Checked, check, problem_rows
 
 
@@ -32,6 +32,7 @@ class SampleResult:
     records: list[SampleRecord] = field(default_factory=list)
     missing_columns: list[str] = field(default_factory=list)
     error: str | None = None
+    error_vi: str | None = None  # `error` with a configuration error's detail in Vietnamese
 
     @property
     def valid(self) -> int:
@@ -48,6 +49,7 @@ def sample_source(config: Config, name: str, limit: int = 10) -> SampleResult:
         connector = make_connector(src.kind, src.name, src.connector, base_dir=config.base_dir)
     except (MappingConfigError, SourceConfigError, ConfigError) as exc:
         out.error = f"configuration: {exc}"
+        out.error_vi = f"configuration: {config_error_text(exc, 'vi')}"
         return out
     stream: Iterator[Any] = connector.records(None)
     text = SourceText(src.text_encoding)

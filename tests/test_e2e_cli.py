@@ -129,9 +129,12 @@ def test_dry_run_prints_the_plan_and_exits_by_what_it_found(tmp_path: Path, stat
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("sync", "nope"), "no such source; configured sources: tinh-csv, tinh-xlsx, tinh-api"),
+        (("sync", "nope"), "không có nguồn này; các nguồn đã cấu hình: tinh-csv, tinh-xlsx, "
+         "tinh-api"),
         (("sync", "nope"), "Lỗi cấu hình: "),
         (("--lang", "en", "sync", "nope"), "Configuration error: "),
+        (("--lang", "en", "sync", "nope"),
+         "no such source; configured sources: tinh-csv, tinh-xlsx, tinh-api"),
         (("logs", "999"), "Lỗi: không có lượt chạy số 999"),
         (("--lang", "en", "logs", "999"), "Error: no run 999"),
     ],
@@ -139,6 +142,7 @@ def test_dry_run_prints_the_plan_and_exits_by_what_it_found(tmp_path: Path, stat
         "unknown-source",
         "unknown-source-vi",
         "unknown-source-en",
+        "unknown-source-en-detail",
         "unknown-run",
         "unknown-run-en",
     ],
@@ -160,10 +164,10 @@ def test_a_broken_config_names_file_and_key_and_nothing_runs(tmp_path: Path) -> 
     )
     out = stisync(config, "sync")
     assert out.returncode == 2
-    assert f"Lỗi cấu hình: {config}: national.auth: must be" in out.stderr
+    assert f"Lỗi cấu hình: {config}: national.auth: phải là" in out.stderr
     assert "Traceback" not in out.stderr
     missing = stisync(tmp_path / "none.toml", "status")
-    assert missing.returncode == 2 and "configuration file not found" in missing.stderr
+    assert missing.returncode == 2 and "không tìm thấy tệp cấu hình" in missing.stderr
 
 
 def test_the_national_side_down_exits_2(tmp_path: Path, state_url: str) -> None:
@@ -171,7 +175,9 @@ def test_the_national_side_down_exits_2(tmp_path: Path, state_url: str) -> None:
         env.sim.set_faults(down=True)
         out = stisync(env.config, "sync", "tinh-csv")
         assert out.returncode == 2
-        assert "tinh-csv: thất bại" in out.stdout and "  Lỗi: national API" in out.stdout
+        assert "tinh-csv: thất bại" in out.stdout
+        assert "  Hệ thống quốc gia không sẵn sàng (các bản ghi chờ gửi ở lượt chạy sau): " \
+            "national API POST" in out.stdout
 
 
 def test_a_manual_sync_of_a_busy_source_refuses_or_waits(tmp_path: Path, state_url: str) -> None:

@@ -76,10 +76,11 @@ TARGETS: dict[str, Target] = _targets("")
 # The keys of one `participants` item, addressed inside `item = {...}`.
 PARTICIPANT_TARGETS: dict[str, Target] = _targets("participants[].")
 
-# What to say when a mapping names a field that is not written directly.
+# What to say (English, Vietnamese) when a mapping names a field that is not written directly.
 RESERVED = {
-    "schema_version": "is set by the service",
-    "local_id": "is built from [mapping] namespace and the record id",
+    "schema_version": ("is set by the service", "do dịch vụ tự đặt"),
+    "local_id": ("is built from [mapping] namespace and the record id",
+                 "được tạo từ [mapping] namespace và mã bản ghi"),
 }
 OBJECTS: dict[str, tuple[str, ...]] = {
     spec.path: tuple(t.removeprefix(spec.path + ".") for t in TARGETS

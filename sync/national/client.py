@@ -14,9 +14,23 @@ from urllib.parse import quote
 import requests
 
 from sync.national.auth import Timeout, TokenAuth
-from sync.national.errors import AuthFailed, BatchRefused, NationalError, PermanentError
+from sync.national.errors import (
+    AuthFailed,
+    BatchRefused,
+    NationalError,
+    PermanentError,
+    TransientError,
+)
 from sync.national.results import WriteResult
-from sync.national.retry import RetryPolicy, classify, describe, error_body, retrying
+from sync.national.retry import (
+    RequestWatch,
+    RetryPolicy,
+    RunBudget,
+    classify,
+    describe,
+    error_body,
+    retrying,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +83,9 @@ def _check_local_id(local_id: object, what: str) -> str:
 
 class NationalClient:
     """Talks to one province's part of the national API. Every call is retried within
-    `policy` when the fault is transient; all writes are keyed by `local_id`, so repeating one
-    after a cut connection stores it once."""
+    `policy` when the fault is transient, and all of them together within `budget` (one
+    run's); all writes are keyed by `local_id`, so repeating one after a cut connection
+    stores it once. `watch` (sync.breaker) sees every request's outcome and may stop them."""
 
     def __init__(
         self,
@@ -85,6 +100,8 @@ class NationalClient:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         user_agent: str = "stisync/0.1.0",
+        budget: RunBudget | None = None,
+        watch: RequestWatch | None = None,
     ) -> None:
         if not re.match(r"^https?://[^/]", base_url or ""):
             raise ValueError(f"national API base_url must be an http(s) URL, not {base_url!r}")
@@ -106,6 +123,8 @@ class NationalClient:
         self.session = session or requests.Session()
         self._sleep = sleep
         self._clock = clock
+        self.budget = budget
+        self.watch = watch
 
     def __enter__(self) -> NationalClient:
         return self
@@ -405,9 +424,29 @@ class NationalClient:
                     )
             return parse(response)
 
+        def watched() -> T:
+            refusal = self.watch.refusal() if self.watch is not None else None
+            if refusal is not None:
+                raise refusal
+            try:
+                result = attempt()
+            except TransientError as exc:
+                if self.watch is not None:
+                    self.watch.answered(exc)
+                raise
+            except NationalError:
+                if self.watch is not None:
+                    self.watch.answered(None)  # an answer about our request, not a fault
+                raise
+            if self.watch is not None:
+                self.watch.answered(None)
+            return result
+
         if not retry:
-            return attempt()
-        return retrying(self.policy, sleep=self._sleep, clock=self._clock)(attempt)
+            return watched()
+        return retrying(
+            self.policy, sleep=self._sleep, clock=self._clock, run=self.budget, watch=self.watch
+        )(watched)
 
     def _send(
         self,

@@ -81,3 +81,18 @@ class RetryBudgetExceeded(TransientError):
 class RetryAfterTooLong(TransientError):
     """The server asked us to come back later than the policy allows: end the run politely and
     let the next scheduled run try again."""
+
+
+class RunBudgetSpent(RetryBudgetExceeded):
+    """The run's retry budget (across all its calls) is used up: this call was not retried,
+    and the rest of the run's work waits for the next run."""
+
+
+class CircuitOpen(NationalError):
+    """Most recent requests to the national side failed: the run stops sending and leaves the
+    rest in the outbox instead of hammering a struggling server (sync.breaker). `last` is the
+    failure that opened the circuit."""
+
+    def __init__(self, text: str, *, last: NationalError | None = None) -> None:
+        super().__init__(text, **(last._fields() if last is not None else {}))
+        self.last = last

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import requests
@@ -23,6 +23,7 @@ from sync.national.errors import (
     PermanentError,
     RetryAfterTooLong,
     RetryBudgetExceeded,
+    RunBudgetSpent,
     TransientError,
 )
 
@@ -60,6 +61,47 @@ class RetryPolicy:
             value = getattr(self, name)
             if value < 0:
                 raise ValueError(f"RetryPolicy.{name} must not be negative, not {value}")
+
+
+class RunBudget:
+    """Bounds on retrying across all the calls of one run: `RetryPolicy` bounds one call,
+    this bounds their sum, so that a run against a struggling national side ends (what is
+    left waits in the outbox for the next run) instead of retrying call after call.
+
+    Spent: each retry, and its time — the wait before it and, when it fails again, the
+    attempt itself. Once spent, no call of the run is retried any more."""
+
+    def __init__(self, max_retries: int = 100, max_seconds: float = 900.0) -> None:
+        if max_retries < 0 or max_seconds < 0:
+            raise ValueError(
+                f"RunBudget bounds must not be negative, not {max_retries}, {max_seconds}"
+            )
+        self.max_retries = max_retries
+        self.max_seconds = max_seconds
+        self.retries = 0
+        self.seconds = 0.0
+
+    def covers(self, wait: float) -> bool:
+        """Whether one more retry, after waiting `wait` seconds, fits."""
+        return self.retries < self.max_retries and self.seconds + wait <= self.max_seconds
+
+    def describe(self) -> str:
+        return (
+            f"the run's retry budget is used up ({self.retries} of {self.max_retries} "
+            f"retries, {self.seconds:.0f} of {self.max_seconds:.0f} s spent retrying)"
+        )
+
+
+class RequestWatch(Protocol):
+    """Watches every request of a client (sync.breaker): told each one's outcome, and asked
+    before each request and each retry whether to go on."""
+
+    def answered(self, error: NationalError | None) -> None:
+        """A request ended: `error` is its transient failure, or None when the national side
+        answered (a refusal of the request itself, 4xx, is an answer)."""
+
+    def refusal(self) -> NationalError | None:
+        """The error to stop with instead of sending (or retrying), or None to go on."""
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
@@ -185,39 +227,77 @@ def classify(
 
 class _Budget:
     """Stop rule and its clock: attempts, total time (including the coming wait) and the
-    longest `Retry-After` the policy accepts. Start times are kept per call, so one
-    `Retrying` may serve several calls."""
+    longest `Retry-After` the policy accepts; and, when given, the run's budget and a watch
+    of its requests. Start times are kept per call, so one `Retrying` may serve several
+    calls."""
 
-    def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        clock: Callable[[], float],
+        run: RunBudget | None = None,
+        watch: RequestWatch | None = None,
+    ) -> None:
         self.policy = policy
         self.clock = clock
+        self.run = run
+        self.watch = watch
         self.started: weakref.WeakKeyDictionary[tenacity.RetryCallState, float] = (
             weakref.WeakKeyDictionary()
         )
+        self.attempt_started: weakref.WeakKeyDictionary[tenacity.RetryCallState, float] = (
+            weakref.WeakKeyDictionary()
+        )
+        self.run_spent: weakref.WeakSet[tenacity.RetryCallState] = weakref.WeakSet()
 
     def before(self, state: tenacity.RetryCallState) -> None:
+        now = self.clock()
         if state.attempt_number == 1:
-            self.started[state] = self.clock()
+            self.started[state] = now
+        self.attempt_started[state] = now
 
     def elapsed(self, state: tenacity.RetryCallState) -> float:
         return self.clock() - self.started.get(state, self.clock())
 
     def stop(self, state: tenacity.RetryCallState) -> bool:
+        if self.run is not None and state.attempt_number > 1:
+            # A retry that failed again: its time was spent retrying.
+            self.run.seconds += self.clock() - self.attempt_started.get(state, self.clock())
+        if self.watch is not None and self.watch.refusal() is not None:
+            return True
         if state.attempt_number >= self.policy.max_attempts:
             return True
         error = _last_error(state)
         if error.retry_after is not None and error.retry_after > self.policy.max_retry_after:
             return True
-        return self.elapsed(state) + state.upcoming_sleep > self.policy.max_total_seconds
+        if self.elapsed(state) + state.upcoming_sleep > self.policy.max_total_seconds:
+            return True
+        if self.run is not None:
+            if not self.run.covers(state.upcoming_sleep):
+                self.run_spent.add(state)
+                return True
+            self.run.retries += 1
+            self.run.seconds += state.upcoming_sleep
+        return False
 
     def give_up(self, state: tenacity.RetryCallState) -> None:
         error = _last_error(state)
+        refusal = self.watch.refusal() if self.watch is not None else None
+        if refusal is not None:
+            raise refusal from error
         if error.retry_after is not None and error.retry_after > self.policy.max_retry_after:
             raise RetryAfterTooLong(
                 f"{error}; the server asks to wait {error.retry_after:.0f} s, longer than the "
                 f"{self.policy.max_retry_after:.0f} s allowed: try again in a later run",
                 retry_after=error.retry_after,
                 **error._fields(),
+            ) from error
+        if state in self.run_spent:
+            assert self.run is not None
+            raise RunBudgetSpent(
+                f"{error} (not retried: {self.run.describe()}; the rest waits for the next "
+                "run)",
+                last=error,
             ) from error
         raise RetryBudgetExceeded(
             f"{error} (gave up after {state.attempt_number} attempt(s) in "
@@ -260,13 +340,17 @@ def retrying(
     *,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    run: RunBudget | None = None,
+    watch: RequestWatch | None = None,
 ) -> tenacity.Retrying:
-    """The one tenacity factory: retries `TransientError` only, within `policy`.
+    """The one tenacity factory: retries `TransientError` only, within `policy`, and within
+    the run's budget `run` when given; not once `watch` refuses.
 
-    Giving up raises `RetryBudgetExceeded` or `RetryAfterTooLong` (from the last error);
-    any other error is re-raised as it is, after one attempt.
+    Giving up raises `RetryBudgetExceeded` (`RunBudgetSpent` for the run's budget) or
+    `RetryAfterTooLong` (from the last error), or the watch's refusal; any other error is
+    re-raised as it is, after one attempt.
     """
-    budget = _Budget(policy, clock)
+    budget = _Budget(policy, clock, run, watch)
 
     def log_retry(state: tenacity.RetryCallState) -> None:
         error = _last_error(state)

@@ -21,7 +21,7 @@ from schemas.mapping import MappingConfigError, load_mapping
 from schemas.mapping.legacy import SourceText
 from schemas.problems import Problem
 from schemas.record import field_label
-from sync.config import Config, ConfigError
+from sync.config import Config, ConfigError, config_error_text
 from sync.extract import _duplicate, check
 from sync.quality.texts import code_text, t, value_text
 from sync.texts import ENCODING_NAMES
@@ -90,12 +90,16 @@ class QualityReport:
     spreadsheet: bool = False  # sheet, row and column say where each record is
     error: str | None = None  # the source or its configuration failed; figures are partial
     error_kind: str = "err_source"  # or "err_config": which words open the error's message
+    error_vi: str | None = None  # `error` in Vietnamese, when it has it (a configuration error)
     cap: int = MAX_PROBLEMS
     # Cells found in a legacy encoding and converted, by encoding ("tcvn3": 120).
     converted: Counter[str] = field(default_factory=Counter)
 
+    def error_detail(self, lang: str) -> str | None:
+        return self.error_vi if lang != "en" and self.error_vi else self.error
+
     def error_text(self, lang: str) -> str:
-        return f"{t(self.error_kind, lang)}: {self.error}" if self.error else ""
+        return f"{t(self.error_kind, lang)}: {self.error_detail(lang)}" if self.error else ""
 
     def notes(self, lang: str, *, error: bool = True) -> list[str]:
         """What a reader must know besides the problems: a read cut short, columns the
@@ -167,6 +171,7 @@ def collect(config: Config, name: str, *, cap: int = MAX_PROBLEMS) -> QualityRep
         connector = make_connector(src.kind, src.name, src.connector, base_dir=config.base_dir)
     except (MappingConfigError, SourceConfigError, ConfigError) as exc:
         out.error, out.error_kind = str(exc), "err_config"
+        out.error_vi = config_error_text(exc, "vi")
         return out
     seen: set[str] = set()
     text = SourceText(src.text_encoding)

@@ -62,10 +62,11 @@ def describe_db_error(exc: BaseException) -> str:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
-    # WAL lets the CLI read logs while the daemon writes; the busy timeout makes a second
-    # writer wait instead of failing at once with "database is locked".
-    cur.execute("PRAGMA journal_mode=WAL")
+    # The busy timeout makes a second writer wait instead of failing at once with "database
+    # is locked"; it comes first, because switching a new file to WAL takes a lock too (two
+    # processes opening a new state file at once). WAL lets the CLI read while the daemon writes.
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()

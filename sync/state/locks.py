@@ -178,6 +178,17 @@ class SourceLease:
         self.release()
 
 
+def lease_alive(lock: SourceLock, now: datetime | None = None) -> bool:
+    """Whether a lease row may still stand for a living run: not expired, not given up by
+    this process, and not held by a process of this host that no longer exists (a daemon
+    restarted after a kill finds its own dead lease at once, not after the TTL)."""
+    return (
+        lock.expires_at >= (now or utcnow())
+        and lock.owner not in _ABANDONED
+        and not _dead_here(lock.owner)
+    )
+
+
 def _dead_here(owner: str) -> bool:
     """Whether a lease owner ("host:pid:nonce") is a process of this host that no longer
     exists. Only asked on POSIX: elsewhere a lease of a dead process waits out its TTL."""

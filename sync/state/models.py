@@ -50,6 +50,7 @@ class Trigger(enum.Enum):
     SCHEDULE = "schedule"
     MANUAL = "manual"
     RETRY = "retry"
+    RECONCILE = "reconcile"  # `stisync reconcile --repair`; reported to the national side as manual
 
 
 class Outcome(enum.Enum):
@@ -64,6 +65,7 @@ class Outcome(enum.Enum):
     FAILED = "failed"  # could not be delivered this run (stays in the outbox)
     GONE = "gone"  # the source no longer has it (deletions = "report": nothing sent)
     DELETED = "deleted"  # withdrawn from the national database (deletions = "propagate")
+    DEAD = "dead"  # failed delivery too often: moved to the dead letters, sent no more
 
 
 class Operation(enum.Enum):
@@ -76,6 +78,9 @@ class Operation(enum.Enum):
 class QuarantineReason(enum.Enum):
     INVALID = "invalid"
     REJECTED = "rejected"
+    # Rejected `dead_after` times: no longer sent automatically, whatever its content, until
+    # `stisync quarantine retry`; it never holds up the other records.
+    DEAD = "dead"
 
 
 def _enum(e: type[enum.Enum]) -> Enum:
@@ -162,7 +167,11 @@ class RecordEvent(Base):
     """The outcome of one record in one run, with its problems."""
 
     __tablename__ = "record_events"
-    __table_args__ = (Index("ix_events_run", "run_id", "id"),)
+    __table_args__ = (
+        Index("ix_events_run", "run_id", "id"),
+        # One record's history (`stisync quarantine show`) without reading every event.
+        Index("ix_events_record", "source", "local_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
@@ -195,6 +204,26 @@ class QuarantineItem(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
     attempts: Mapped[int] = mapped_column(default=1)
     originals: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+
+class RawRecord(Base):
+    """The last payload read of a source record, as its connector gave it (types tagged: see
+    sync.raw_records), so that a mapping change can be applied without reading the source
+    again. One row per (source, record key: the quarantine's key), replaced at each read."""
+
+    __tablename__ = "raw_records"
+
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    record_key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    local_id: Mapped[str | None] = mapped_column(String(128))
+    record_id: Mapped[str] = mapped_column(String(500))
+    payload: Mapped[dict[str, Any]]
+    origin: Mapped[dict[str, Any] | None]
+    modified_at: Mapped[datetime | None]
+    fetched_at: Mapped[datetime]
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    # SHA-256 of what was read: a reading equal to the kept one only moves fetched_at.
+    digest: Mapped[str] = mapped_column(String(64))
 
 
 class SourceCursor(Base):
