@@ -6,7 +6,7 @@ from datetime import timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from schemas.mapping import Mapping, map_record, parse_mapping
@@ -154,6 +154,8 @@ def test_a_payload_that_is_not_an_object_is_a_problem(payload: Any) -> None:
 
 @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(payloads)
+# A stray control byte beside a Latin-1 symbol: "µ" alone reads as TCVN3 "à", "\x17µ" does not.
+@example(payload={"keywords": "\x17µ"})
 def test_mapping_is_idempotent(payload: dict[str, Any]) -> None:
     first = map_record(IDENTITY, payload, "r1").record
     second = map_record(IDENTITY, _flatten(first), "r1")

@@ -16,7 +16,7 @@ from schemas.mapping.transforms import SCALAR
 from schemas.mapping.transforms.fields import FieldCode
 from schemas.mapping.transforms.ids import local_id
 from schemas.mapping.transforms.names import parse_person, people
-from schemas.mapping.transforms.text import clean, normalize
+from schemas.mapping.transforms.text import clean, has_controls, normalize, without_controls
 from schemas.mapping.xpaths import PREFIX, XML_KEY, XmlPayload, parse_record
 from schemas.problems import Problem
 from schemas.record import SCHEMA_VERSION, field_label
@@ -196,6 +196,10 @@ class _Run:
         if not isinstance(value, str) or not value:
             return value
         found = self.text.read(value)
+        if found.encoding not in LEGACY and has_controls(found.text):
+            # Stray control bytes the legacy reading did not use are dropped later on; read
+            # what is left, so that mapping the result again changes nothing.
+            found = self.text.read(without_controls(found.text))
         if found.encoding in LEGACY:
             self.originals[where] = {"value": _stored(value), "encoding": found.encoding}
         return found.text

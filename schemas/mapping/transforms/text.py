@@ -77,6 +77,15 @@ def normalize(text: str, *, keep_newlines: bool = False) -> str:
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
+def has_controls(text: str) -> bool:
+    """Whether `text` holds characters `normalize` drops (controls, invisible marks)."""
+    return _CONTROLS.search(text) is not None
+
+
+def without_controls(text: str) -> str:
+    return _CONTROLS.sub("", text)
+
+
 def clean(value: Any, *, keep_newlines: bool = False) -> str | None:
     """A cell as normalised text; None when empty or a placeholder such as "-"."""
     raw = scalar_text(value)
