@@ -35,6 +35,21 @@ def _daemon(env: Env) -> subprocess.Popen[bytes]:
     )
 
 
+def _busy(env: Env, workers: list[subprocess.Popen[bytes]], rnd: random.Random) -> int:
+    """Mostly a daemon in the middle of a run (waiting up to 3 s for one), so that kills
+    land mid-run; sometimes any daemon."""
+    if rnd.random() < 0.25:
+        return rnd.randrange(len(workers))
+    pids = [w.pid for w in workers]
+    deadline = time.monotonic() + 3.0
+    while time.monotonic() < deadline:
+        running = [r.pid for r in _runs(env) if r.status is RunStatus.RUNNING and r.pid in pids]
+        if running:
+            return pids.index(rnd.choice(running))
+        time.sleep(0.1)
+    return rnd.randrange(len(workers))
+
+
 def _runs(env: Env) -> list[Run]:
     db = StateDB(env.state_url)
     try:
@@ -59,7 +74,7 @@ def test_two_daemons_killed_at_random_deliver_each_record_once(
             deadline = time.monotonic() + DURATION
             while time.monotonic() < deadline:
                 time.sleep(rnd.uniform(2.5, 5.0))  # a daemon needs ~1-2 s to start
-                victim = rnd.randrange(len(workers))
+                victim = _busy(env, workers, rnd)
                 workers[victim].send_signal(signal.SIGKILL)
                 workers[victim].wait(timeout=10)
                 workers[victim] = _daemon(env)
