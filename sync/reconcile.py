@@ -29,15 +29,23 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 
 from schemas.mapping import MappingConfigError, load_mapping
 from sync.config import Config, ConfigError, SourceConfig
-from sync.context import COUNT_KEYS, RunContext
+from sync.context import RunContext
 from sync.deletions import PROPAGATE, mass_delete_guard
 from sync.deliver import deliver, make_client
 from sync.national import NationalClient, NationalError
-from sync.runner import STOP, _national_message, _report, _start_run, mark_crashed, open_state
+from sync.runner import (
+    STOP,
+    _national_message,
+    _report,
+    _start_run,
+    mark_crashed,
+    open_state,
+    settle_run,
+)
 from sync.state.db import StateDB, StateError
 from sync.state.locks import SourceBusy, SourceLease
 from sync.state.models import (
@@ -430,29 +438,7 @@ def _finish(
     result: Reconciliation,
 ) -> None:
     """Settle the repair run's status as a sync's is settled, record it, send its report."""
-    if lease.lost and status is RunStatus.SUCCEEDED:
-        status, error = RunStatus.FAILED, "the source's lease was lost during the run"
-    if ctx.stop.is_set() and status is not RunStatus.FAILED:
-        status, error = RunStatus.INTERRUPTED, "stopped by a signal after the batch in flight"
-    with db.session() as s:
-        left = s.scalar(
-            select(func.count()).select_from(OutboxItem).where(OutboxItem.source == ctx.source)
-        ) or 0
-    if status is not RunStatus.SUCCEEDED or left:
-        ctx.counts["failed"] = left
-    if status is RunStatus.SUCCEEDED and ctx.counts["rejected"]:
-        status = RunStatus.PARTIAL
-    if status is RunStatus.SUCCEEDED and left:
-        status = RunStatus.FAILED
-        error = f"{left} record(s) could not be delivered and stay in the outbox"
-    counts = {k: ctx.counts.get(k, 0) for k in COUNT_KEYS}
-    counts.update({k: v for k, v in ctx.counts.items() if k not in counts})
-    with db.session() as s:
-        row = s.get(Run, run.id)
-        assert row is not None
-        row.status, row.error, row.counts, row.finished_at = status, error, counts, utcnow()
-        run = row
-    logger.info("run %s: repair %s %s", run.id, status.value, error or "")
+    run, status, error, counts = settle_run(db, run, ctx, status, error, lease=lease)
     _report(config, db, run, send=not national_failed)
     result.run_id, result.run_status, result.counts = run.id, status.value, counts
     if status in (RunStatus.FAILED, RunStatus.INTERRUPTED):

@@ -13,7 +13,7 @@ import socket
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -308,12 +308,36 @@ def _run(
         logger.exception("run %s of %s failed unexpectedly", run.id, src.name)
         status, error = RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
     faults.reach("runner.before_finish")
+    run, status, error, counts = settle_run(
+        db, run, ctx, status, error, lease=lease, only=only, not_found=not_found
+    )
+    _report(config, db, run, send=not national_failed)
+    return RunResult(src.name, status, Counter(counts), run.id, error, not_found=not_found,
+                     error_vi=error.replace(*said) if error and said else None)
+
+
+def settle_run(
+    db: StateDB,
+    run: Run,
+    ctx: RunContext,
+    status: RunStatus,
+    error: str | None,
+    *,
+    lease: SourceLease,
+    only: Collection[str] | None = None,
+    not_found: Sequence[str] = (),
+) -> tuple[Run, RunStatus, str | None, dict[str, int]]:
+    """A run's final status, from how it ended and what it leaves in the outbox (of `only`'s
+    records, for `sync --record`), recorded on its row with its counts. Every kind of run that
+    delivers (sync, remap, reconcile --repair) ends here."""
     if lease.lost and status is RunStatus.SUCCEEDED:
         status, error = RunStatus.FAILED, "the source's lease was lost during the run"
-    if stop.is_set() and status is not RunStatus.FAILED:
+    if ctx.stop.is_set() and status is not RunStatus.FAILED:
         status, error = RunStatus.INTERRUPTED, "stopped by a signal after the batch in flight"
     with db.session() as s:
-        waiting = select(func.count()).select_from(OutboxItem).where(OutboxItem.source == src.name)
+        waiting = (
+            select(func.count()).select_from(OutboxItem).where(OutboxItem.source == ctx.source)
+        )
         if only is not None:  # the rest of the outbox was not this run's to deliver
             waiting = waiting.where(OutboxItem.local_id.in_(sorted(only)))
         left = s.scalar(waiting) or 0
@@ -344,9 +368,7 @@ def _run(
         " ".join(f"{k}={v}" for k, v in counts.items() if v)
         + (f" error: {error}" if error else ""),
     )
-    _report(config, db, run, send=not national_failed)
-    return RunResult(src.name, status, Counter(counts), run.id, error, not_found=not_found,
-                     error_vi=error.replace(*said) if error and said else None)
+    return run, status, error, counts
 
 
 def _read_from(ctx: RunContext, full: bool, backfill: Backfill | None) -> datetime | None:
