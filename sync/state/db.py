@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -63,10 +65,20 @@ def describe_db_error(exc: BaseException) -> str:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
     # The busy timeout makes a second writer wait instead of failing at once with "database
-    # is locked"; it comes first, because switching a new file to WAL takes a lock too (two
-    # processes opening a new state file at once). WAL lets the CLI read while the daemon writes.
+    # is locked". WAL lets the CLI read while the daemon writes; it stays set in the file, so
+    # only a new file is switched, and the switch, which SQLite may refuse at once while
+    # another connection opens the same new file, is tried again until the timeout.
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA journal_mode=WAL")
+    if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                cur.execute("PRAGMA journal_mode=WAL")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
