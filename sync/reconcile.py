@@ -39,12 +39,12 @@ from sync.deliver import deliver, make_client
 from sync.national import NationalClient, NationalError
 from sync.runner import (
     STOP,
-    _national_message,
-    _report,
-    _start_run,
     mark_crashed,
+    national_message,
     open_state,
+    report_run,
     settle_run,
+    start_run,
 )
 from sync.state.db import StateDB, StateError
 from sync.state.locks import SourceBusy, SourceLease
@@ -177,7 +177,7 @@ def reconcile(
         finally:
             lease.release()
     except NationalError as exc:
-        return Reconciliation(source, namespace, repair=repair, error=_national_message(exc))
+        return Reconciliation(source, namespace, repair=repair, error=national_message(exc))
     finally:
         if own_db:
             db.dispose()
@@ -309,7 +309,7 @@ def _repair(
         todo = [d for d in result.differences if d.kind != EXTRA or propagate]
         if not todo:
             return result
-        run = _start_run(db, src.name, Trigger.RECONCILE, False, None)
+        run = start_run(db, src.name, Trigger.RECONCILE, False, None)
         ctx = RunContext(
             db=db,
             source=src.name,
@@ -336,7 +336,7 @@ def _repair(
             delivered = deliver(ctx, client, config.national.batch_size, deletes=guard is None)
             if delivered.error is not None:
                 national_failed = True
-                status, error = RunStatus.FAILED, _national_message(delivered.error)
+                status, error = RunStatus.FAILED, national_message(delivered.error)
             if guard is not None and status is RunStatus.SUCCEEDED:
                 # Withdrawals queued by a sync before may be what trips the guard: then its
                 # own words say what to do.
@@ -344,7 +344,7 @@ def _repair(
                 status, error = RunStatus.FAILED, why
         except NationalError as exc:
             national_failed = True
-            status, error = RunStatus.FAILED, _national_message(exc)
+            status, error = RunStatus.FAILED, national_message(exc)
         except Exception as exc:  # a defect: recorded on the run, not swallowed
             logger.exception("run %s of %s failed unexpectedly", run.id, src.name)
             status, error = RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
@@ -439,7 +439,7 @@ def _finish(
 ) -> None:
     """Settle the repair run's status as a sync's is settled, record it, send its report."""
     run, status, error, counts = settle_run(db, run, ctx, status, error, lease=lease)
-    _report(config, db, run, send=not national_failed)
+    report_run(config, db, run, send=not national_failed)
     result.run_id, result.run_status, result.counts = run.id, status.value, counts
     if status in (RunStatus.FAILED, RunStatus.INTERRUPTED):
         result.error = error

@@ -191,7 +191,7 @@ def run_source(
             db.dispose()
 
 
-def _start_run(
+def start_run(
     db: StateDB, source: str, trigger: Trigger, full: bool, scheduled_for: datetime | None
 ) -> Run:
     run = Run(
@@ -232,7 +232,7 @@ def _run(
     backfill: Backfill | None = None,
     remap: bool = False,
 ) -> RunResult:
-    run = _start_run(db, src.name, trigger, full, scheduled_for)
+    run = start_run(db, src.name, trigger, full, scheduled_for)
     ctx = RunContext(
         db=db,
         source=src.name,
@@ -286,7 +286,7 @@ def _run(
         bury_dead(ctx, src.dead_after)
         if delivered.error is not None:
             national_failed = True
-            status, error = RunStatus.FAILED, _national_message(delivered.error)
+            status, error = RunStatus.FAILED, national_message(delivered.error)
         if blocked is not None and status is RunStatus.SUCCEEDED:
             status, error = RunStatus.FAILED, blocked
         if source_error is not None:
@@ -301,7 +301,7 @@ def _run(
         status, error = RunStatus.FAILED, f"source: {exc}"
     except NationalError as exc:
         national_failed = True
-        status, error = RunStatus.FAILED, _national_message(exc)
+        status, error = RunStatus.FAILED, national_message(exc)
     except SQLAlchemyError as exc:  # what was committed stays; the next run carries on
         status, error = RunStatus.FAILED, f"state database: {describe_db_error(exc)}"
     except Exception as exc:  # a defect: recorded on the run, shown to the admin, not swallowed
@@ -311,7 +311,7 @@ def _run(
     run, status, error, counts = settle_run(
         db, run, ctx, status, error, lease=lease, only=only, not_found=not_found
     )
-    _report(config, db, run, send=not national_failed)
+    report_run(config, db, run, send=not national_failed)
     return RunResult(src.name, status, Counter(counts), run.id, error, not_found=not_found,
                      error_vi=error.replace(*said) if error and said else None)
 
@@ -387,13 +387,13 @@ def _describe_backfill(backfill: Backfill | None) -> str:
     return f", backfill since {backfill.since.isoformat()}"
 
 
-def _national_message(exc: NationalError) -> str:
+def national_message(exc: NationalError) -> str:
     if isinstance(exc, AuthFailed):
         return f"national API refused our credentials: {exc}"
     return f"{national_kind(exc)}: {exc}"  # read back by the next run's breaker
 
 
-def _report(config: Config, db: StateDB, run: Run, *, send: bool) -> None:
+def report_run(config: Config, db: StateDB, run: Run, *, send: bool) -> None:
     """Queue the run's report, and send the queued ones unless the national side just failed:
     then they wait for the next run rather than prolonging this one."""
     try:
