@@ -6,21 +6,37 @@ import re
 
 
 class ConnectorError(Exception):
-    """Base of every error a connector raises. `source` is the configured source name."""
+    """Base of every error a connector raises. `source` is the configured source name.
+
+    `str(err)` is English (`message`): logs and run records are read by the national agency's
+    staff too. The province's admin reads `text("vi")`, the same facts in Vietnamese
+    (`message_vi`); an error raised without a Vietnamese text is said in English in both.
+    """
 
     retriable = False
 
-    def __init__(self, source: str, message: str):
+    def __init__(self, source: str, message: str, message_vi: str | None = None):
         super().__init__(f"{source}: {message}")
         self.source = source
         self.message = message
+        self.message_vi = message_vi
+
+    def text(self, lang: str = "vi") -> str:
+        """The whole error, source included, in `lang` ("vi" or "en")."""
+        if lang == "en" or self.message_vi is None:
+            return str(self)
+        return f"{self.source}: {self.message_vi}"
 
 
 class SourceConfigError(ConnectorError):
     """The source's settings are wrong: fix the config. Never retried."""
 
-    def __init__(self, source: str, key: str, message: str):
-        super().__init__(source, f"option {key!r} {message}")
+    def __init__(self, source: str, key: str, message: str, message_vi: str | None = None):
+        super().__init__(
+            source,
+            f"option {key!r} {message}",
+            f"tuỳ chọn {key!r} {message_vi}" if message_vi is not None else None,
+        )
         self.key = key
 
 
@@ -36,10 +52,26 @@ class SourceUnavailable(ConnectorError):
 
 class SourceDataError(ConnectorError):
     """The source answered with something we cannot read (malformed file, bad JSON, an
-    error envelope). `where` names the file/sheet/row or URL/page."""
+    error envelope). `where` names the file/sheet/row or URL/page; `where_vi` says the same
+    in Vietnamese ("trang tính", "dòng") when it differs."""
 
-    def __init__(self, source: str, message: str, *, where: str | None = None):
-        super().__init__(source, f"{where}: {message}" if where else message)
+    def __init__(
+        self,
+        source: str,
+        message: str,
+        *,
+        where: str | None = None,
+        message_vi: str | None = None,
+        where_vi: str | None = None,
+    ):
+        place_vi = where_vi or where
+        super().__init__(
+            source,
+            f"{where}: {message}" if where else message,
+            (f"{place_vi}: {message_vi}" if place_vi else message_vi)
+            if message_vi is not None
+            else None,
+        )
         self.where = where
 
 

@@ -28,7 +28,6 @@ from schemas.codelists import (
     former_provinces,
     province_of,
 )
-from schemas.mapping.errors import MappingConfigError
 from schemas.mapping.ready import ready_mapping_path, ready_mappings
 
 ENV_CONFIG = "STISYNC_CONFIG"
@@ -64,15 +63,6 @@ class ConfigError(Exception):
             return str(self)
         key = "(tệp)" if self.key == "(file)" else self.key
         return f"{self.file}: {key}: {self.message_vi}"
-
-
-def config_error_text(exc: Exception, lang: str) -> str:
-    """A configuration error as the admin reads it in `lang`: ConfigError and
-    MappingConfigError carry both languages; other errors (a connector's SourceConfigError)
-    are said in English only."""
-    if isinstance(exc, (ConfigError, MappingConfigError)):
-        return exc.text(lang)
-    return str(exc)
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from schemas.mapping.legacy import SourceText
 from sync import faults
 from sync.backfill import Backfill
 from sync.breaker import national_kind
-from sync.config import Config, ConfigError, SourceConfig, config_error_text, load_config
+from sync.config import Config, ConfigError, SourceConfig, load_config
 from sync.context import COUNT_KEYS, ProgressFn, RunContext
 from sync.deletions import mass_delete_guard
 from sync.deliver import deliver, make_client
@@ -38,6 +38,7 @@ from sync.report import queue_report, send_pending
 from sync.state.db import StateDB, StateError, describe_db_error, rowcount
 from sync.state.locks import SourceBusy, SourceLease, lease_alive
 from sync.state.models import OutboxItem, Run, RunStatus, Trigger, utcnow
+from sync.texts import error_text
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def run_source(
     except (ConfigError, StateError) as exc:
         logger.error("%s", exc)
         return RunResult(
-            source, RunStatus.FAILED, error=str(exc), error_vi=config_error_text(exc, "vi")
+            source, RunStatus.FAILED, error=str(exc), error_vi=error_text(exc, "vi")
         )
     try:
         if dry_run:
@@ -296,7 +297,7 @@ def _run(
             ctx.counts["hash_mismatch"] += delivered.hash_mismatches
     except (MappingConfigError, SourceConfigError, ConfigError) as exc:
         status, error = RunStatus.FAILED, f"configuration: {exc}"
-        said = (str(exc), config_error_text(exc, "vi"))
+        said = (str(exc), error_text(exc, "vi"))
     except ConnectorError as exc:
         status, error = RunStatus.FAILED, f"source: {exc}"
     except NationalError as exc:
@@ -435,7 +436,7 @@ def _dry_run(
             connector.close()
     except (MappingConfigError, ConnectorError, ConfigError) as exc:
         return RunResult(src.name, RunStatus.FAILED, ctx.counts, error=str(exc),
-                         error_vi=config_error_text(exc, "vi"))
+                         error_vi=error_text(exc, "vi"))
     not_found = backfill.not_found() if backfill is not None else []
     status = (
         RunStatus.PARTIAL if ctx.counts["invalid"] or not_found else RunStatus.SUCCEEDED

@@ -11,8 +11,9 @@ from typing import Any
 from connectors import ConnectorError, SourceConfigError, make_connector
 from schemas.mapping import MappingConfigError, load_mapping
 from schemas.mapping.legacy import SourceText
-from sync.config import Config, ConfigError, config_error_text
+from sync.config import Config, ConfigError
 from sync.extract import Checked, check, problem_rows
+from sync.texts import error_text
 
 
 @dataclass
@@ -49,7 +50,7 @@ def sample_source(config: Config, name: str, limit: int = 10) -> SampleResult:
         connector = make_connector(src.kind, src.name, src.connector, base_dir=config.base_dir)
     except (MappingConfigError, SourceConfigError, ConfigError) as exc:
         out.error = f"configuration: {exc}"
-        out.error_vi = f"configuration: {config_error_text(exc, 'vi')}"
+        out.error_vi = f"configuration: {error_text(exc, 'vi')}"
         return out
     stream: Iterator[Any] = connector.records(None)
     text = SourceText(src.text_encoding)

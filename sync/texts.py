@@ -28,3 +28,16 @@ def pick(catalog: Catalog, key: str, lang: str, **values: Any) -> str:
     vi, en = catalog[key]
     text = en if lang == "en" else vi
     return text.format(**values) if values else text
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """An error as a person reads it in `lang`. stisync's own errors (ConfigError,
+    MappingConfigError, ConnectorError, NationalError…) carry both languages and say them with
+    `text(lang)`; `str()` of any of them stays English, for logs the national agency reads.
+    Anything else is said as it is."""
+    text = getattr(exc, "text", None)
+    if callable(text):
+        said = text(lang)
+        if isinstance(said, str):
+            return said
+    return str(exc)

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from schemas.mapping import MappingConfigError, parse_mapping
-from sync.config import ConfigError, config_error_text, load_config
+from sync.config import ConfigError, load_config
 from sync.runner import run_source
 from sync.state.models import Run
+from sync.texts import error_text
 from tests.cli_run import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -252,16 +253,16 @@ def test_str_stays_english_and_text_gives_either_language(tmp_path: Path) -> Non
     assert err.message.startswith("'99' is neither a province code nor a province name")
     assert err.text("vi") == f"{err.file}: province: {err.message_vi}"
     assert err.message_vi.startswith("'99' không phải mã tỉnh cũng không phải tên tỉnh")
-    assert config_error_text(err, "vi") == err.text("vi")
+    assert error_text(err, "vi") == err.text("vi")
 
     with pytest.raises(MappingConfigError) as mapped:
         parse_mapping("[mapping]\n", name="m.toml")
     m = mapped.value
     assert str(m) == m.text("en") == "m.toml: [mapping] schema_version: must be \"1\", got None"
     assert m.text("vi") == "m.toml: [mapping] schema_version: phải là \"1\", nhận được None"
-    assert config_error_text(m, "en") == str(m)
+    assert error_text(m, "en") == str(m)
     # Errors that carry no Vietnamese (a connector's) are shown as they are.
-    assert config_error_text(ValueError("x: y"), "vi") == "x: y"
+    assert error_text(ValueError("x: y"), "vi") == "x: y"
 
 
 def test_a_mapping_that_is_not_toml_has_no_key() -> None:

@@ -21,10 +21,10 @@ from schemas.mapping import MappingConfigError, load_mapping
 from schemas.mapping.legacy import SourceText
 from schemas.problems import Problem
 from schemas.record import field_label
-from sync.config import Config, ConfigError, config_error_text
+from sync.config import Config, ConfigError
 from sync.extract import _duplicate, check
 from sync.quality.texts import code_text, t, value_text
-from sync.texts import ENCODING_NAMES
+from sync.texts import ENCODING_NAMES, error_text
 
 # Enough to list every problem of a provincial workbook; a source broken throughout (a
 # wrong mapping) still gives a report that opens, with the rest counted.
@@ -171,7 +171,7 @@ def collect(config: Config, name: str, *, cap: int = MAX_PROBLEMS) -> QualityRep
         connector = make_connector(src.kind, src.name, src.connector, base_dir=config.base_dir)
     except (MappingConfigError, SourceConfigError, ConfigError) as exc:
         out.error, out.error_kind = str(exc), "err_config"
-        out.error_vi = config_error_text(exc, "vi")
+        out.error_vi = error_text(exc, "vi")
         return out
     seen: set[str] = set()
     text = SourceText(src.text_encoding)
