@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 from weakref import WeakSet
 
-from connectors.errors import SourceConfigError
+from connectors.errors import SourceConfigError, SourceUnavailable
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -42,14 +42,25 @@ class SourceRecord:
         if not isinstance(self.origin, MappingProxyType):
             object.__setattr__(self, "origin", MappingProxyType(dict(self.origin)))
 
-    def where(self) -> str:
-        """A short human description of the record's place in its source."""
-        return describe_origin(self.origin) or self.source
+    def where(self, lang: str = "en") -> str:
+        """A short human description of the record's place in its source, in `lang`."""
+        return describe_origin(self.origin, lang) or self.source
 
 
-def describe_origin(origin: Mapping[str, Any]) -> str:
-    """Where a record was found, in words that lead an admin to it. The origins connectors put,
-    and how each reads:
+# The words of a place, in English and as a Vietnamese admin reads them ("" for none).
+_PLACE_WORDS: dict[str, dict[str, str]] = {
+    "en": {"file": "", "table": "table", "query": "query", "sheet": "sheet", "row": "row",
+           "line": "line", "page": "page", "record": "record", "item": "item"},
+    "vi": {"file": "tệp", "table": "bảng", "query": "truy vấn", "sheet": "trang tính",
+           "row": "dòng", "line": "dòng", "page": "trang", "record": "bản ghi", "item": "mục"},
+}
+
+
+def describe_origin(origin: Mapping[str, Any], lang: str = "en") -> str:
+    """Where a record was found, in words that lead an admin to it, in `lang` ("en", or "vi":
+    "tệp nv.xlsx, trang tính Danh mục, dòng 12"). Connector errors name their place in
+    Vietnamese (`where_vi`) with this too. The origins connectors put, and how each reads in
+    English:
 
     - spreadsheet {"file", "sheet", "row", "columns"}: "nv.xlsx, sheet Danh mục, row 12"
       (a CSV has no sheet; `columns` is for the mapper and is not shown)
@@ -64,20 +75,29 @@ def describe_origin(origin: Mapping[str, Any]) -> str:
 
     Keys not listed here are left out; an empty origin gives "".
     """
-    parts = [str(origin[k]) for k in ("file", "url") if origin.get(k)]
+    words = _PLACE_WORDS["en" if lang == "en" else "vi"]
+
+    def said(word: str, value: Any) -> str:
+        return f"{words[word]} {value}" if words[word] else str(value)
+
+    parts = []
+    if origin.get("file"):
+        parts.append(said("file", origin["file"]))
+    if origin.get("url"):
+        parts.append(str(origin["url"]))
     if origin.get("table"):
-        parts.append(f"table {origin['table']}")
+        parts.append(said("table", origin["table"]))
     if origin.get("query"):
-        parts.append(f'query "{origin["query"]}"')
+        parts.append(said("query", f'"{origin["query"]}"'))
     if origin.get("sheet"):
-        parts.append(f"sheet {origin['sheet']}")
+        parts.append(said("sheet", origin["sheet"]))
     for key in ("row", "line", "page"):
         if origin.get(key):
-            parts.append(f"{key} {origin[key]}")
+            parts.append(said(key, origin[key]))
     if origin.get("identifier"):
-        parts.append(f"record {origin['identifier']}")
+        parts.append(said("record", origin["identifier"]))
     elif origin.get("index") is not None and not (origin.get("row") or origin.get("line")):
-        parts.append(f"item {origin['index']}")
+        parts.append(said("item", origin["index"]))
     return ", ".join(parts)
 
 
@@ -128,7 +148,7 @@ class Connector(ABC):
         if key in self.options:
             return self.options[key]
         if required:
-            raise SourceConfigError(self.name, key, "is required")
+            raise SourceConfigError(self.name, key, "is required", "là bắt buộc")
         return default
 
     def path_option(self, key: str, *, required: bool = True) -> Path | None:
@@ -148,13 +168,16 @@ class Connector(ABC):
                 self.name,
                 key,
                 f"secrets are not read from the config; use {key}_env or {key}_file",
+                f"không dùng được: mật khẩu và khoá bí mật không được ghi trong tệp cấu hình; "
+                f"hãy dùng {key}_env hoặc {key}_file",
             )
         env = self.options.get(f"{key}_env")
         if env:
             value = os.environ.get(str(env))
             if value is None:
                 raise SourceConfigError(
-                    self.name, f"{key}_env", f"environment variable {env} is not set"
+                    self.name, f"{key}_env", f"environment variable {env} is not set",
+                    f"trỏ tới biến môi trường {env}, nhưng biến này chưa được đặt",
                 )
             return value
         path = self.options.get(f"{key}_file")
@@ -165,11 +188,21 @@ class Connector(ABC):
                 return p.read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise SourceConfigError(
-                    self.name, f"{key}_file", f"cannot read {p}: {exc}"
+                    self.name, f"{key}_file", f"cannot read {p}: {exc}",
+                    f"trỏ tới tệp {p}, tệp này không đọc được: {exc}",
                 ) from exc
         if required:
-            raise SourceConfigError(self.name, f"{key}_env", f"is required (or {key}_file)")
+            raise SourceConfigError(self.name, f"{key}_env", f"is required (or {key}_file)",
+                                    f"là bắt buộc (hoặc {key}_file)")
         return None
+
+
+def cannot_open(source: str, file: Path | str, exc: OSError) -> SourceUnavailable:
+    """A file that is there but cannot be opened (locked, no permission): try again later. The
+    reason is the system's own words."""
+    reason = exc.strerror or exc
+    return SourceUnavailable(source, f"cannot open {file}: {reason}",
+                             f"không mở được tệp {file}: {reason}")
 
 
 def text_option(source: str, options: Mapping[str, Any], key: str, *,
@@ -181,5 +214,6 @@ def text_option(source: str, options: Mapping[str, Any], key: str, *,
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise SourceConfigError(source, key, f"must be a non-empty text, not {value!r}")
+        raise SourceConfigError(source, key, f"must be a non-empty text, not {value!r}",
+                                f"phải là một chuỗi ký tự không rỗng, không phải {value!r}")
     return value.strip() if strip else value

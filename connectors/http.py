@@ -37,11 +37,19 @@ CLIP = 300
 
 
 class TransientResponse(Exception):
-    """A response worth asking again for: 5xx, 429 and the like."""
+    """A response worth asking again for: 5xx, 429 and the like. `str()` tells it in English,
+    `message_vi` in Vietnamese; the status line and what the server `said` are its own words
+    and stay as they are in both (`said_vi` is for words of ours, such as "(empty body)")."""
 
-    def __init__(self, status: int, reason: str, said: str, retry_after: float | None):
-        hint = f" (Retry-After {retry_after:g} s)" if retry_after is not None else ""
+    def __init__(self, status: int, reason: str, said: str, retry_after: float | None,
+                 said_vi: str | None = None):
+        hint, hint_vi = "", ""
+        if retry_after is not None:
+            hint = f" (Retry-After {retry_after:g} s)"
+            hint_vi = f" (Retry-After: chờ {retry_after:g} giây)"
         super().__init__(f"HTTP {status} {reason}: {said}{hint}")
+        said_vi = said if said_vi is None else said_vi
+        self.message_vi = f"HTTP {status} {reason}: {said_vi}{hint_vi}"
         self.status = status
         self.retry_after = retry_after
 
@@ -114,6 +122,29 @@ def retry_policy(
     )
 
 
+# What `network_reason` says most often, as a Vietnamese admin reads it. The system's own words
+# are kept beside them (in brackets), since they are what a search for the fault finds.
+_NETWORK_REASONS_VI = {
+    "timed out": "hết thời gian chờ",
+    "Connection refused": "máy chủ từ chối kết nối",
+    "Connection reset by peer": "máy chủ cắt ngang kết nối",
+    "Name or service not known": "không tìm thấy tên máy chủ",
+    "Temporary failure in name resolution": "tạm thời không phân giải được tên máy chủ",
+    "No route to host": "không có đường mạng tới máy chủ",
+    "Network is unreachable": "không vào được mạng",
+}
+
+
+def network_reason_vi(exc: BaseException) -> str:
+    """`network_reason(exc)` in Vietnamese: the common reasons translated (the system's words
+    kept in brackets), any other text as the system or library said it."""
+    reason = network_reason(exc)
+    said = _NETWORK_REASONS_VI.get(reason)
+    if said is None:
+        return reason
+    return said if reason == "timed out" else f"{said} ({reason})"
+
+
 def clip(text: str) -> str:
     """`text` cut short enough to quote in an error message."""
     return text if len(text) <= CLIP else text[:CLIP] + "…"
@@ -128,6 +159,7 @@ def get_with_retries(
     timeout: float,
     check: Callable[[requests.Response], T],
     shown: str | None = None,
+    shown_vi: str | None = None,
     params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
     verify: bool | str = True,
@@ -141,11 +173,13 @@ def get_with_retries(
 
     `shown` is how messages name the request (default `url`): a caller whose parameters hold
     something short-lived or secret passes a cleaner form, since messages end up in the run
-    log. `ca_bundle_option` says whether the source has a `ca_bundle` option to point at when
+    log; `shown_vi` is how Vietnamese messages name it, where that differs ("trang 2").
+    `ca_bundle_option` says whether the source has a `ca_bundle` option to point at when
     TLS verification fails; without one the `url` is blamed. A response that `check` refuses
     is closed, so a refused stream does not hold its connection.
     """
     shown = shown or url
+    shown_vi = shown_vi or shown
     attempts = 0
 
     def attempt() -> T:
@@ -180,23 +214,39 @@ def get_with_retries(
     def tries() -> str:
         return "1 attempt" if attempts == 1 else f"{attempts} attempts"
 
+    def tries_vi() -> str:
+        return f"đã thử {attempts} lần"
+
     try:
         return policy.copy(before_sleep=log_retry)(attempt)
     except TransientResponse as exc:
-        raise SourceUnavailable(source, f"{shown} answered {exc} ({tries()})") from exc
+        raise SourceUnavailable(
+            source, f"{shown} answered {exc} ({tries()})",
+            f"{shown_vi} trả lời {exc.message_vi} ({tries_vi()})",
+        ) from exc
     except requests.exceptions.SSLError as exc:
         if ca_bundle_option:
             raise SourceConfigError(
-                source, "ca_bundle", f"is needed: TLS verification of {url} failed ({exc})"
+                source, "ca_bundle", f"is needed: TLS verification of {url} failed ({exc})",
+                f"cần được đặt: không xác minh được chứng chỉ TLS của {url} ({exc})",
             ) from exc
-        raise SourceConfigError(source, "url", f"fails TLS verification ({exc})") from exc
+        raise SourceConfigError(
+            source, "url", f"fails TLS verification ({exc})",
+            f"trỏ tới một máy chủ không qua được bước xác minh chứng chỉ TLS ({exc})",
+        ) from exc
     except requests.Timeout as exc:
         raise SourceUnavailable(
-            source, f"{shown} did not answer within {timeout:g} s ({tries()})"
+            source, f"{shown} did not answer within {timeout:g} s ({tries()})",
+            f"hết thời gian chờ: {shown_vi} không trả lời trong {timeout:g} giây "
+            f"({tries_vi()})",
         ) from exc
     except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
         raise SourceUnavailable(
-            source, f"cannot reach {shown} ({tries()}): {network_reason(exc)}"
+            source, f"cannot reach {shown} ({tries()}): {network_reason(exc)}",
+            f"không kết nối được tới {shown_vi} ({tries_vi()}): {network_reason_vi(exc)}",
         ) from exc
     except requests.RequestException as exc:
-        raise SourceConfigError(source, "url", f"cannot be requested: {url}: {exc}") from exc
+        raise SourceConfigError(
+            source, "url", f"cannot be requested: {url}: {exc}",
+            f"không dùng được để gửi yêu cầu: {url}: {exc}",
+        ) from exc

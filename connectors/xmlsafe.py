@@ -40,17 +40,34 @@ _SAFE: dict[str, Any] = {
 }
 _RESOURCE_LIMITS = (etree.ErrorTypes.ERR_RESOURCE_LIMIT, etree.ErrorTypes.ERR_NAME_TOO_LONG)
 _LOCATION = re.compile(r", line \d+, column \d+$")
+_ENCODINGS_READ = (
+    "only UTF-8, UTF-16 and single-byte encodings such as windows-1258 are read",
+    "chỉ đọc được UTF-8, UTF-16 và các bảng mã một byte như windows-1258",
+)
 
 
 class XmlError(Exception):
-    """A document we will not hand on. `where` names the file or URL, `line` the line if known."""
+    """A document we will not hand on. `where` names the file or URL, `line` the line if known.
 
-    def __init__(self, where: str, reason: str, *, line: int | None = None):
-        at = f"{where}, line {line}" if line else where
-        super().__init__(f"{at}: {reason}")
+    `str()` and `reason` say why in English, `reason_vi` and `text("vi")` in Vietnamese; what
+    the parser itself said is quoted as it is in both."""
+
+    def __init__(self, where: str, reason: str, reason_vi: str, *, line: int | None = None):
+        super().__init__(f"{_at(where, line, 'line')}: {reason}")
         self.where = where
         self.reason = reason
+        self.reason_vi = reason_vi
         self.line = line
+
+    def text(self, lang: str = "vi") -> str:
+        """The whole error, place included, in `lang` ("vi" or "en")."""
+        if lang == "en":
+            return str(self)
+        return f"{_at(self.where, self.line, 'dòng')}: {self.reason_vi}"
+
+
+def _at(where: str, line: int | None, word: str) -> str:
+    return f"{where}, {word} {line}" if line else where
 
 
 class XmlRefused(XmlError):
@@ -74,8 +91,18 @@ def safe_parser(**kw: Any) -> etree.XMLParser:
     return etree.XMLParser(**{**kw, **_SAFE})
 
 
+class EncodingRefused(ValueError):
+    """An encoding that cannot be forced on a document: `str()` says why in English,
+    `reason_vi` in Vietnamese."""
+
+    def __init__(self, reason: str, reason_vi: str):
+        super().__init__(reason)
+        self.reason_vi = reason_vi
+
+
 def check_encoding(name: str) -> str:
-    """`name` as both parsers know it, for forcing an encoding; ValueError saying why not.
+    """`name` as both parsers know it, for forcing an encoding; EncodingRefused (a ValueError)
+    saying why not, in both languages.
 
     The gate's expat reads UTF-8, UTF-16 and single-byte encodings (windows-1258...);
     multi-byte ones and encodings Python does not know (TCVN3) cannot be checked, so they are
@@ -84,19 +111,25 @@ def check_encoding(name: str) -> str:
         python_name = codecs.lookup(name).name
         sample = "<a/>".encode(python_name)
     except (LookupError, UnicodeError):
-        raise ValueError(f"{name!r} is not a known text encoding") from None
+        raise EncodingRefused(f"{name!r} is not a known text encoding",
+                              f"{name!r} không phải bảng mã văn bản đã biết") from None
     try:
         expat.ParserCreate(name).Parse(sample, True)
     except (expat.ExpatError, ValueError, LookupError):
-        raise ValueError(f"{name!r} cannot be checked before parsing (only UTF-8, UTF-16 and "
-                         "single-byte encodings such as windows-1258 can)") from None
+        raise EncodingRefused(
+            f"{name!r} cannot be checked before parsing (only UTF-8, UTF-16 and single-byte "
+            "encodings such as windows-1258 can)",
+            f"{name!r} không kiểm tra được trước khi phân tích (chỉ kiểm tra được UTF-8, "
+            "UTF-16 và các bảng mã một byte như windows-1258)",
+        ) from None
     for candidate in (name, python_name):
         try:
             etree.XMLParser(encoding=candidate)
         except LookupError:
             continue
         return candidate
-    raise ValueError(f"{name!r} is not an encoding libxml2 knows")
+    raise EncodingRefused(f"{name!r} is not an encoding libxml2 knows",
+                          f"{name!r} không phải bảng mã mà libxml2 biết")
 
 
 class _RootReached(Exception):
@@ -128,63 +161,93 @@ class _Gate:
         except _RootReached:
             self.passed = True
         except (LookupError, ValueError) as exc:   # an encoding expat cannot decode
-            raise XmlMalformed(self.where, f"is in an encoding that cannot be read ({exc}); "
-                               "only UTF-8, UTF-16 and single-byte encodings such as "
-                               "windows-1258 are read", line=1) from None
+            raise XmlMalformed(
+                self.where,
+                f"is in an encoding that cannot be read ({exc}); {_ENCODINGS_READ[0]}",
+                f"dùng một bảng mã không đọc được ({exc}); {_ENCODINGS_READ[1]}", line=1,
+            ) from None
         except expat.ExpatError as exc:
             reason = expat.ErrorString(exc.code) or str(exc)
-            if "encoding" in reason:
-                reason += ("; only UTF-8, UTF-16 and single-byte encodings such as windows-1258 "
-                           "are read")
-            raise XmlMalformed(self.where, f"is not well-formed XML: {reason}",
-                               line=exc.lineno) from None
+            hint, hint_vi = ("", "") if "encoding" not in reason else \
+                (f"; {_ENCODINGS_READ[0]}", f"; {_ENCODINGS_READ[1]}")
+            raise _malformed(self.where, f"{reason}{hint}", f"{reason}{hint_vi}",
+                             exc.lineno) from None
 
-    def _refuse(self, reason: str) -> XmlRefused:
+    def _refuse(self, reason: str, reason_vi: str) -> XmlRefused:
         line = self._expat.CurrentLineNumber
-        return XmlRefused(self.where, f"{reason}; documents with entity declarations or an "
-                          "external DTD are refused (XXE and entity-expansion protection), and "
-                          "nothing in this one was expanded or fetched", line=line)
+        return XmlRefused(
+            self.where,
+            f"{reason}; documents with entity declarations or an external DTD are refused (XXE "
+            "and entity-expansion protection), and nothing in this one was expanded or fetched",
+            f"{reason_vi}; tài liệu có khai báo thực thể (entity) hoặc DTD bên ngoài đều bị từ "
+            "chối (để chống tấn công XXE và bùng nổ thực thể), và không có gì trong tài liệu "
+            "này được mở rộng hay tải về",
+            line=line,
+        )
 
     def _doctype(self, name: str, sysid: str | None, pubid: str | None, _subset: int) -> None:
         if sysid or pubid:
             raise self._refuse(f"its DOCTYPE {name} points at an external DTD "
-                               f"{sysid or pubid!r}")
+                               f"{sysid or pubid!r}",
+                               f"khai báo DOCTYPE {name} của tài liệu trỏ tới một DTD bên "
+                               f"ngoài {sysid or pubid!r}")
 
     def _entity(self, name: str, is_parameter: int, _value: str | None, _base: str | None,
                 sysid: str | None, _pubid: str | None, _notation: str | None) -> None:
-        kind = "parameter entity" if is_parameter else "entity"
+        kind, kind_vi = ("parameter entity", "thực thể tham số") if is_parameter else \
+            ("entity", "thực thể")
         target = f" (SYSTEM {sysid!r})" if sysid else ""
-        raise self._refuse(f"its DTD declares the {kind} {name!r}{target}")
+        raise self._refuse(f"its DTD declares the {kind} {name!r}{target}",
+                           f"DTD của tài liệu khai báo {kind_vi} {name!r}{target}")
 
     def _unparsed(self, name: str, _base: str | None, sysid: str | None, *_: Any) -> None:
-        raise self._refuse(f"its DTD declares the unparsed entity {name!r} (SYSTEM {sysid!r})")
+        raise self._refuse(f"its DTD declares the unparsed entity {name!r} (SYSTEM {sysid!r})",
+                           f"DTD của tài liệu khai báo thực thể không phân tích (unparsed "
+                           f"entity) {name!r} (SYSTEM {sysid!r})")
 
     def _external(self, _context: str, _base: str | None, sysid: str | None, *_: Any) -> int:
-        raise self._refuse(f"it refers to the external entity {sysid!r}")
+        raise self._refuse(f"it refers to the external entity {sysid!r}",
+                           f"tài liệu tham chiếu tới thực thể bên ngoài {sysid!r}")
 
     def _root(self, _name: str, _attrs: Any) -> None:
         raise _RootReached
 
 
+def _malformed(where: str, reason: str, reason_vi: str, line: int | None) -> XmlMalformed:
+    """A document that is not well-formed: `reason` is the parser's own words, with any hint
+    of ours in each language."""
+    return XmlMalformed(where, f"is not well-formed XML: {reason}",
+                        f"không phải XML đúng cú pháp: {reason_vi}", line=line)
+
+
+def _too_deep(levels: int) -> tuple[str, str]:
+    return (f"elements nest deeper than {levels} levels",
+            f"các phần tử lồng nhau sâu quá {levels} cấp")
+
+
 def _syntax_error(where: str, exc: etree.XMLSyntaxError) -> XmlError:
     reason = _LOCATION.sub("", (exc.msg or str(exc)).strip())
     if exc.code in _RESOURCE_LIMITS:
-        if "depth" in reason.lower():
-            reason = f"elements nest deeper than {DEFAULT_MAX_DEPTH} levels"
-        return XmlRefused(where, f"exceeds a parser limit: {reason}", line=exc.lineno)
-    return XmlMalformed(where, f"is not well-formed XML: {reason}", line=exc.lineno)
+        reason, reason_vi = _too_deep(DEFAULT_MAX_DEPTH) if "depth" in reason.lower() else \
+            (reason, reason)
+        return XmlRefused(where, f"exceeds a parser limit: {reason}",
+                          f"vượt một giới hạn của bộ phân tích: {reason_vi}", line=exc.lineno)
+    return _malformed(where, reason, reason, exc.lineno)
 
 
 def _check_doctype(where: str, element: etree._Element) -> None:
     """The second layer: what libxml2 recorded about the DTD, should the gate have missed it."""
     info = element.getroottree().docinfo
     if info.system_url or info.public_id:
-        raise XmlRefused(where, "points at an external DTD; it was not fetched")
+        raise XmlRefused(where, "points at an external DTD; it was not fetched",
+                         "trỏ tới một DTD bên ngoài; DTD đó không được tải về")
     dtd = info.internalDTD
     names = [e.name for e in dtd.iterentities()] if dtd is not None else []
     if names:
-        raise XmlRefused(where, f"its DTD declares entities ({', '.join(names[:5])}); none was "
-                         "expanded")
+        listed = ", ".join(names[:5])
+        raise XmlRefused(where, f"its DTD declares entities ({listed}); none was expanded",
+                         f"DTD của tài liệu khai báo thực thể ({listed}); không thực thể nào "
+                         "được mở rộng")
 
 
 @lru_cache(maxsize=64)
@@ -198,8 +261,7 @@ def _check_depth(where: str, element: etree._Element, max_depth: int) -> None:
         return          # libxml2 enforces this one while parsing
     depth = 1 + sum(1 for _ in element.iterancestors())
     if depth > max_depth or _nodes_below(max_depth - depth + 1)(element):
-        raise XmlRefused(where, f"elements nest deeper than {max_depth} levels",
-                         line=element.sourceline)
+        raise XmlRefused(where, *_too_deep(max_depth), line=element.sourceline)
 
 
 def _check_limits(max_bytes: int, max_depth: int) -> None:
@@ -219,7 +281,8 @@ def parse_bytes(data: bytes, *, where: str, encoding: str | None = None,
     """
     _check_limits(max_bytes, max_depth)
     if len(data) > max_bytes:
-        raise XmlRefused(where, f"is {len(data):,} bytes, over the limit of {max_bytes:,}")
+        raise XmlRefused(where, f"is {len(data):,} bytes, over the limit of {max_bytes:,}",
+                         f"có {len(data)} byte, vượt giới hạn {max_bytes} byte")
     forced = check_encoding(encoding) if encoding else None
     _Gate(where, encoding).feed(data, final=True)
     try:
@@ -303,7 +366,8 @@ class XmlEvents:
                     break
                 total += len(chunk)
                 if total > max_bytes:
-                    raise XmlRefused(where, f"is over the limit of {max_bytes:,} bytes")
+                    raise XmlRefused(where, f"is over the limit of {max_bytes:,} bytes",
+                                     f"vượt giới hạn {max_bytes} byte")
                 gate.feed(chunk)
                 held.append(chunk)
                 if not gate.passed:

@@ -23,11 +23,13 @@ NS = {"oai": OAI}
 
 @dataclass(frozen=True)
 class Document:
-    """A parsed answer. `repaired_lines` are the lines illegal characters were taken from."""
+    """A parsed answer. `repaired_lines` are the lines illegal characters were taken from;
+    `where_vi` names the request in Vietnamese where it differs from `where` ("trang 2")."""
 
     root: etree._Element
     where: str
     repaired_lines: tuple[int, ...] = ()
+    where_vi: str | None = None
 
     def errors(self) -> list[OaiError]:
         return [OaiError(e.get("code", "").strip() or "(no code)", _text(e))
@@ -68,34 +70,47 @@ class ListPage:
     size: int | None            # completeListSize, when the repository says
 
 
-def read_answer(source: str, answer: Answer, *, where: str, first: bool) -> Document:
+def read_answer(source: str, answer: Answer, *, where: str, first: bool,
+                where_vi: str | None = None) -> Document:
     """Parse an answer with the hardened parser. An answer with illegal XML characters is
-    parsed again without them; anything else unreadable is a SourceDataError naming `where`.
-    An HTTP error that carries no OAI-PMH error is a SourceConfigError on the first request
-    (the url is wrong) and a SourceDataError after it."""
+    parsed again without them; anything else unreadable is a SourceDataError naming `where`
+    (`where_vi` in Vietnamese, when it differs). An HTTP error that carries no OAI-PMH error is
+    a SourceConfigError on the first request (the url is wrong) and a SourceDataError after
+    it."""
+    place_vi = where_vi or where
     repaired_lines: tuple[int, ...] = ()
     try:
         root = parse_bytes(answer.content, where=where)
     except XmlRefused as exc:
-        raise SourceDataError(source, f"the answer was refused: {_at(exc)}", where=where) \
-            from None
+        raise SourceDataError(source, f"the answer was refused: {_at(exc)}", where=where,
+                              message_vi=f"câu trả lời bị từ chối: {_at(exc, 'vi')}",
+                              where_vi=place_vi) from None
     except XmlMalformed as exc:
         repaired = strip_illegal(answer.content)
         root = _reparse(repaired.data, where) if repaired is not None else None
         if root is None or repaired is None:
-            _raise_http(source, answer, where, first)
-            raise SourceDataError(source, f"the answer is not well-formed XML ({_at(exc)}): "
-                                  f"{answer.quote()}", where=where) from None
+            _raise_http(source, answer, where, place_vi, first)
+            raise SourceDataError(
+                source, f"the answer is not well-formed XML ({_at(exc)}): {answer.quote()}",
+                where=where,
+                message_vi=f"câu trả lời không phải XML đúng cú pháp ({_at(exc, 'vi')}): "
+                f"{answer.quote('vi')}", where_vi=place_vi,
+            ) from None
         repaired_lines = repaired.lines
         logger.warning("%s: %s: took out %s character(s) that XML 1.0 forbids (line(s) %s)",
                        source, where, repaired.removed, ", ".join(map(str, repaired.lines)))
     if etree.QName(root).text != f"{{{OAI}}}OAI-PMH":
-        _raise_http(source, answer, where, first)
-        raise SourceDataError(source, f"the answer is not OAI-PMH (its root element is "
-                              f"<{etree.QName(root).localname}>): {answer.quote()}", where=where)
-    doc = Document(root, where, repaired_lines)
+        _raise_http(source, answer, where, place_vi, first)
+        name = etree.QName(root).localname
+        raise SourceDataError(
+            source, f"the answer is not OAI-PMH (its root element is <{name}>): "
+            f"{answer.quote()}", where=where,
+            message_vi=f"câu trả lời không phải OAI-PMH (phần tử gốc của nó là <{name}>): "
+            f"{answer.quote('vi')}", where_vi=place_vi,
+        )
+    doc = Document(root, where, repaired_lines, place_vi)
     if not doc.errors():
-        _raise_http(source, answer, where, first)
+        _raise_http(source, answer, where, place_vi, first)
     return doc
 
 
@@ -106,7 +121,9 @@ def read_identify(source: str, doc: Document) -> Repository:
     ident = doc.root.find("oai:Identify", NS)
     if ident is None:
         raise SourceDataError(source, "the answer to Identify has no <Identify> element",
-                              where=doc.where)
+                              where=doc.where,
+                              message_vi="câu trả lời cho Identify không có phần tử <Identify>",
+                              where_vi=doc.where_vi)
     said = _text(ident.find("oai:granularity", NS))
     granularity = GRANULARITIES.get(said)
     if granularity is None:
@@ -129,7 +146,9 @@ def read_list(source: str, doc: Document, verb: str) -> ListPage:
     holder = doc.root.find(f"oai:{verb}", NS)
     if holder is None:
         raise SourceDataError(source, f"the answer has neither <{verb}> nor <error>",
-                              where=doc.where)
+                              where=doc.where,
+                              message_vi=f"câu trả lời không có <{verb}> mà cũng không có <error>",
+                              where_vi=doc.where_vi)
     items = [_item(r) for r in holder.findall("oai:record", NS)]
     token_el = holder.find("oai:resumptionToken", NS)
     token = (token_el.text or "").strip() if token_el is not None else ""
@@ -152,14 +171,18 @@ def _item(record: etree._Element) -> Item:
         payload, record.sourceline)
 
 
-def _raise_http(source: str, answer: Answer, where: str, first: bool) -> None:
+def _raise_http(source: str, answer: Answer, where: str, where_vi: str, first: bool) -> None:
     if 200 <= answer.status < 300:
         return
-    said = f"HTTP {answer.status} {answer.reason}: {answer.quote()}"
+    status = f"HTTP {answer.status} {answer.reason}"
+    said, said_vi = f"{status}: {answer.quote()}", f"{status}: {answer.quote('vi')}"
     if first:
-        hint = "; is the url right?" if answer.status == 404 else ""
-        raise SourceConfigError(source, "url", f"is refused: {where} answered {said}{hint}")
-    raise SourceDataError(source, said, where=where)
+        hint, hint_vi = (
+            ("; is the url right?", "; url có đúng không?") if answer.status == 404 else ("", "")
+        )
+        raise SourceConfigError(source, "url", f"is refused: {where} answered {said}{hint}",
+                                f"bị từ chối: {where_vi} trả lời {said_vi}{hint_vi}")
+    raise SourceDataError(source, said, where=where, message_vi=said_vi, where_vi=where_vi)
 
 
 def _reparse(data: bytes, where: str) -> etree._Element | None:
@@ -169,7 +192,10 @@ def _reparse(data: bytes, where: str) -> etree._Element | None:
         return None
 
 
-def _at(exc: XmlError) -> str:
+def _at(exc: XmlError, lang: str = "en") -> str:
+    """The parser's reason, with its line, in `lang`."""
+    if lang == "vi":
+        return f"dòng {exc.line}: {exc.reason_vi}" if exc.line else exc.reason_vi
     return f"line {exc.line}: {exc.reason}" if exc.line else exc.reason
 
 

@@ -90,7 +90,10 @@ class Harvester:
                 if restarted:
                     raise SourceDataError(
                         self.source, f"the repository refused its own resumption token again "
-                        f"after a restart ({refused.error})", where=walk.where) from None
+                        f"after a restart ({refused.error})", where=walk.where,
+                        message_vi=f"kho dữ liệu lại từ chối chính resumption token nó đã cấp, "
+                        f"dù danh sách đã được đọc lại một lần ({refused.error})",
+                        where_vi=walk.where_vi) from None
                 restarted = True
                 start = walk.latest if walk.in_order and walk.latest else start
                 logger.warning("%s: %s refused its resumption token (%s); restarting the list "
@@ -139,13 +142,16 @@ class Harvester:
         page_no = 0
         while True:
             page_no += 1
-            walk.where = f"{shown} (page {page_no})"
+            walk.at(shown, page_no)
             if page_no > s.max_pages:
                 raise SourceDataError(self.source, f"the list goes on past max_pages = "
                                       f"{s.max_pages}; raise max_pages if that is expected",
-                                      where=walk.where)
+                                      where=walk.where,
+                                      message_vi=f"danh sách còn dài quá max_pages = "
+                                      f"{s.max_pages}; hãy tăng max_pages nếu điều đó là bình "
+                                      "thường", where_vi=walk.where_vi)
             ask = {"verb": "ListRecords", "resumptionToken": token} if token else params
-            doc = self._get(ask, shown=walk.where, verb="ListRecords",
+            doc = self._get(ask, shown=walk.where, shown_vi=walk.where_vi, verb="ListRecords",
                             set_spec=set_spec, token_sent=token is not None)
             if doc.errors():    # noRecordsMatch: raise_for let it through
                 return
@@ -165,28 +171,36 @@ class Harvester:
                 seen.add(ident)
                 found.append(Found(item, shown, page_no, index, doc))
             yield found
-            token = self._next_token(page, token, walk.where)
+            token = self._next_token(page, token, walk)
             if token is None:
                 return
 
-    def _next_token(self, page: ListPage, previous: str | None, where: str) -> str | None:
+    def _next_token(self, page: ListPage, previous: str | None, walk: _Walk) -> str | None:
         if page.token is not None and page.token == previous:
             raise SourceDataError(self.source, "the repository gave the same resumption token "
-                                  "twice in a row; the list would never end", where=where)
+                                  "twice in a row; the list would never end", where=walk.where,
+                                  message_vi="kho dữ liệu trả về cùng một resumption token hai "
+                                  "lần liên tiếp; danh sách sẽ không bao giờ kết thúc",
+                                  where_vi=walk.where_vi)
         if page.token is not None and not page.items:
             logger.warning("%s: %s has no records but a resumption token; following it",
-                           self.source, where)
+                           self.source, walk.where)
         return page.token
 
     def _get(self, params: dict[str, str], *, shown: str, verb: str,
-             set_spec: str | None = None, token_sent: bool = False) -> Document:
+             set_spec: str | None = None, token_sent: bool = False,
+             shown_vi: str | None = None) -> Document:
+        """Ask, read the answer and raise what its OAI-PMH errors mean. `shown` names the
+        request in messages; `shown_vi` in Vietnamese, where it differs ("trang 2")."""
         s = self.settings
         self._requests += 1
         answer = request(self.session, s.url, params, source=self.source, shown=shown,
-                         policy=self.policy, timeout=s.timeout, verify=s.verify)
-        doc = read_answer(self.source, answer, where=shown, first=self._requests == 1)
-        raise_for(self.source, doc.errors(), verb=verb, where=shown, set_spec=set_spec,
-                  token_sent=token_sent,
+                         shown_vi=shown_vi, policy=self.policy, timeout=s.timeout,
+                         verify=s.verify)
+        doc = read_answer(self.source, answer, where=shown, where_vi=shown_vi,
+                          first=self._requests == 1)
+        raise_for(self.source, doc.errors(), verb=verb, where=shown, where_vi=shown_vi,
+                  set_spec=set_spec, token_sent=token_sent,
                   formats=self.metadata_formats if verb != "ListMetadataFormats" else None)
         return doc
 
@@ -196,8 +210,14 @@ class _Walk:
 
     def __init__(self) -> None:
         self.where = ""
+        self.where_vi = ""
         self.latest: datetime | None = None
         self.in_order = True
+
+    def at(self, shown: str, page: int) -> None:
+        """The walk is now on page `page` of the list `shown`: how messages name it."""
+        self.where = f"{shown} (page {page})"
+        self.where_vi = f"{shown} (trang {page})"
 
     def saw(self, datestamp: str) -> None:
         try:

@@ -27,11 +27,12 @@ class Answer:
     reason: str
     content: bytes
 
-    def quote(self) -> str:
-        """The start of the body as one line, for an error message."""
+    def quote(self, lang: str = "en") -> str:
+        """The start of the body as one line, for an error message; `lang` is for saying that
+        the body is empty (the repository's words are quoted as they are)."""
         # OAI-PMH answers are UTF-8 (protocol §3.1.2.1); anything else is quoted as best we can.
         text = " ".join(self.content[:1200].decode("utf-8", "replace").split())
-        return clip(text) or "(empty body)"
+        return clip(text) or ("(nội dung trống)" if lang == "vi" else "(empty body)")
 
 
 def request(
@@ -44,13 +45,15 @@ def request(
     policy: Retrying,
     timeout: float,
     verify: bool | str,
+    shown_vi: str | None = None,
 ) -> Answer:
     """GET `url` with `params`, retrying what is transient (5xx, 429, resets, timeouts, 503 with
     Retry-After as flow control). `shown` is how messages name the request: never with a
-    resumption token in it, since messages end up in the run log."""
+    resumption token in it, since messages end up in the run log; `shown_vi` is the same in
+    Vietnamese, where it differs ("trang 2")."""
 
     def check(response: requests.Response) -> Answer:
-        return _classify(source, response, shown)
+        return _classify(source, response, shown, shown_vi or shown)
 
     return get_with_retries(
         session,
@@ -65,12 +68,15 @@ def request(
     )
 
 
-def _classify(source: str, response: requests.Response, shown: str) -> Answer:
+def _classify(source: str, response: requests.Response, shown: str, shown_vi: str) -> Answer:
     status = response.status_code
     answer = Answer(status, response.reason or "", response.content)
     if status in TRANSIENT_STATUSES:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         raise TransientResponse(status, answer.reason, answer.quote(), wait)
     if status in (401, 403):
-        raise SourceAuthError(source, f"{shown} refused access (HTTP {status}): {answer.quote()}")
+        raise SourceAuthError(
+            source, f"{shown} refused access (HTTP {status}): {answer.quote()}",
+            f"{shown_vi} từ chối truy cập (HTTP {status}): {answer.quote('vi')}",
+        )
     return answer

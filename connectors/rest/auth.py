@@ -47,10 +47,13 @@ def _header_secret(connector: Connector, key: str) -> str:
     text = (connector.secret(key, required=True) or "").strip()
     where = f"{key}_env" if connector.options.get(f"{key}_env") else f"{key}_file"
     if not text:
-        raise SourceConfigError(connector.name, where, "gives an empty secret")
+        raise SourceConfigError(connector.name, where, "gives an empty secret",
+                                "cho một giá trị bí mật rỗng")
     if not text.isascii() or any(c in text for c in "\r\n"):
         raise SourceConfigError(
             connector.name, where,
             "gives a secret that cannot go in an HTTP header (a line break or non-ASCII text)",
+            "cho một giá trị bí mật không đặt được vào header HTTP (có dấu xuống dòng hoặc ký tự "
+            "không phải ASCII)",
         )
     return text

@@ -88,9 +88,12 @@ class RestConnector(Connector):
     def _record(self, page: Page, index: int, item: Any) -> SourceRecord:
         s = self.settings
         if not isinstance(item, Mapping):
+            got = f"{type(item).__name__} {item!r:.60}"
             raise SourceDataError(
-                self.name, f"item {index} is {type(item).__name__} {item!r:.60}, not a JSON "
-                "object; does records_path point at the list of records?", where=page.where,
+                self.name, f"item {index} is {got}, not a JSON object; does records_path point "
+                "at the list of records?", where=page.where,
+                message_vi=f"mục {index} là {got}, không phải đối tượng JSON; records_path có "
+                "trỏ đúng vào danh sách bản ghi không?", where_vi=page.where_vi,
             )
         origin = {"url": page.url, "page": page.number, "index": index}
         raw_id = s.id_field.get(item)

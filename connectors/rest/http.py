@@ -17,8 +17,15 @@ from connectors.http import (
 from connectors.rest.paths import DottedPath
 
 
-def server_message(response: requests.Response, message_path: DottedPath | None) -> str:
-    """What the server said about its answer, short enough to quote in an error."""
+def page_place(url: str, number: int, lang: str = "en") -> str:
+    """Where a page was read, as messages name it in `lang` ("en" or "vi")."""
+    return f"{url} (trang {number})" if lang == "vi" else f"{url} (page {number})"
+
+
+def server_message(response: requests.Response, message_path: DottedPath | None,
+                   lang: str = "en") -> str:
+    """What the server said about its answer, short enough to quote in an error. The server's
+    words are quoted as they are; `lang` is for saying that it said nothing."""
     if message_path is not None:
         try:
             said = message_path.get(response.json())
@@ -26,7 +33,7 @@ def server_message(response: requests.Response, message_path: DottedPath | None)
             said = None
         if isinstance(said, str) and said.strip():
             return clip(said.strip())
-    return clip(body_text(response)) or "(empty body)"
+    return clip(body_text(response)) or ("(nội dung trống)" if lang == "vi" else "(empty body)")
 
 
 def body_text(response: requests.Response) -> str:
@@ -49,29 +56,40 @@ def classify(
     if 200 <= status < 300:
         return
     said = server_message(response, message_path)
+    said_vi = server_message(response, message_path, "vi")
     if status in TRANSIENT_STATUSES:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         raise TransientResponse(status, response.reason, said, wait)
     if status in (401, 403):
         raise SourceAuthError(
-            source, f"{response.url} refused our credentials (HTTP {status}): {said}"
+            source, f"{response.url} refused our credentials (HTTP {status}): {said}",
+            f"{response.url} từ chối thông tin đăng nhập đã gửi (HTTP {status}): {said_vi}",
         )
     if page == 1:
-        hint = "; is the url right?" if status == 404 else ""
+        hint, hint_vi = (
+            ("; is the url right?", "; url có đúng không?") if status == 404 else ("", "")
+        )
         raise SourceConfigError(
             source,
             "url",
             f"is refused: {response.url} answered HTTP {status} {response.reason}: {said}{hint}",
+            f"bị từ chối: {response.url} trả lời HTTP {status} {response.reason}: "
+            f"{said_vi}{hint_vi}",
         )
-    hint = (
-        " (a server that answers 404 past its last page needs total_path or next_link pagination)"
+    hint, hint_vi = (
+        (" (a server that answers 404 past its last page needs total_path or next_link "
+         "pagination)",
+         " (máy chủ trả lời 404 khi đã qua trang cuối thì cần total_path hoặc phân trang "
+         "next_link)")
         if status == 404
-        else ""
+        else ("", "")
     )
     raise SourceDataError(
         source,
         f"HTTP {status} {response.reason}: {said}{hint}",
-        where=f"{response.url} (page {page})",
+        where=page_place(response.url, page),
+        message_vi=f"HTTP {status} {response.reason}: {said_vi}{hint_vi}",
+        where_vi=page_place(response.url, page, "vi"),
     )
 
 

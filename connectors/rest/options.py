@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connectors.errors import SourceConfigError
-from connectors.rest.paths import DottedPath
+from connectors.rest.paths import DottedPath, NotAPath
 from connectors.rest.timestamps import SINCE_FORMATS
 
 AUTH_KINDS = ("none", "bearer", "api_key", "basic")
@@ -97,9 +97,11 @@ def read_settings(source: str, options: Mapping[str, Any], base_dir: Path) -> Re
         max_pages=r.integer("max_pages", 100_000, minimum=1),
     )
     if header == "":
-        raise SourceConfigError(source, "next_link_path", "names no header after 'header:'")
+        raise SourceConfigError(source, "next_link_path", "names no header after 'header:'",
+                                "không ghi tên header nào sau 'header:'")
     if settings.auth == "basic" and not settings.username:
-        raise SourceConfigError(source, "username", "is required when auth = \"basic\"")
+        raise SourceConfigError(source, "username", "is required when auth = \"basic\"",
+                                "là bắt buộc khi auth = \"basic\"")
     _check_param_clashes(source, settings)
     return settings
 
@@ -116,7 +118,8 @@ def _check_param_clashes(source: str, s: RestSettings) -> None:
     for key, name in owned.items():
         if name and name in s.params:
             raise SourceConfigError(
-                source, "params", f"sets {name!r}, which the connector sends itself ({key})"
+                source, "params", f"sets {name!r}, which the connector sends itself ({key})",
+                f"đặt {name!r}, là tham số mà bộ kết nối tự gửi ({key})",
             )
 
 
@@ -127,15 +130,18 @@ class _Reader:
         self.source = source
         self.options = options
 
-    def fail(self, key: str, message: str) -> SourceConfigError:
-        return SourceConfigError(self.source, key, message)
+    def fail(self, key: str, message: str, message_vi: str) -> SourceConfigError:
+        """The error naming `key`, in English and Vietnamese side by side."""
+        return SourceConfigError(self.source, key, message, message_vi)
 
     def reject_unknown(self) -> None:
         for key in self.options:
             if key not in KNOWN_OPTIONS:
                 close = difflib.get_close_matches(key, sorted(KNOWN_OPTIONS), n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise self.fail(key, f"is not an option of the rest connector{hint}")
+                hint_vi = f"; có phải ý bạn là {close[0]!r}?" if close else ""
+                raise self.fail(key, f"is not an option of the rest connector{hint}",
+                                f"không phải là tuỳ chọn của bộ kết nối rest{hint_vi}")
 
     def raw(self, key: str, default: Any) -> Any:
         return self.options.get(key, default)
@@ -143,33 +149,41 @@ class _Reader:
     def text(self, key: str, default: str | None) -> Any:
         value = self.raw(key, default)
         if value is not None and not isinstance(value, str):
-            raise self.fail(key, f"must be a string, not {value!r}")
+            raise self.fail(key, f"must be a string, not {value!r}",
+                            f"phải là một chuỗi văn bản, không phải {value!r}")
         return value.strip() if isinstance(value, str) else value
 
     def url(self, key: str) -> str:
         value = self.text(key, None)
         if not value:
-            raise self.fail(key, "is required (the list endpoint, e.g. https://host/api/nhiem-vu)")
+            raise self.fail(key, "is required (the list endpoint, e.g. https://host/api/nhiem-vu)",
+                            "là bắt buộc (địa chỉ trả về danh sách nhiệm vụ, ví dụ "
+                            "https://host/api/nhiem-vu)")
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise self.fail(key, f"must be an http:// or https:// URL with a host, not {value!r}")
+            raise self.fail(key, f"must be an http:// or https:// URL with a host, not {value!r}",
+                            f"phải là một URL http:// hoặc https:// có tên máy chủ, không phải "
+                            f"{value!r}")
         return value
 
     def choice(self, key: str, choices: tuple[str, ...], default: str | None) -> str:
         value = self.text(key, default)
         if value not in choices:
-            said = "is required" if value is None else f"is {value!r}"
-            raise self.fail(key, f"{said}; choose one of {', '.join(choices)}")
+            said, said_vi = (("is required", "là bắt buộc") if value is None
+                             else (f"is {value!r}", f"đang là {value!r}"))
+            listed = ", ".join(choices)
+            raise self.fail(key, f"{said}; choose one of {listed}",
+                            f"{said_vi}; hãy chọn một trong: {listed}")
         return str(value)
 
     def path(self, key: str, default: str, *, allow_empty: bool = True) -> DottedPath:
         value = self.text(key, default) or ""
         if not value and not allow_empty:
-            raise self.fail(key, "must not be empty")
+            raise self.fail(key, "must not be empty", "không được để trống")
         try:
             return DottedPath(value)
-        except ValueError as exc:
-            raise self.fail(key, str(exc)) from None
+        except NotAPath as exc:
+            raise self.fail(key, str(exc), exc.vi) from None
 
     def path_or_none(self, key: str, default: str = "") -> DottedPath | None:
         path = self.path(key, default)
@@ -178,44 +192,52 @@ class _Reader:
     def integer(self, key: str, default: int, *, minimum: int) -> int:
         value = self.raw(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(key, f"must be a whole number >= {minimum}, not {value!r}")
+            raise self.fail(key, f"must be a whole number >= {minimum}, not {value!r}",
+                            f"phải là một số nguyên >= {minimum}, không phải {value!r}")
         return value
 
     def number(self, key: str, default: float) -> float:
         value = self.raw(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise self.fail(key, f"must be a number of seconds > 0, not {value!r}")
+            raise self.fail(key, f"must be a number of seconds > 0, not {value!r}",
+                            f"phải là một số giây > 0, không phải {value!r}")
         return float(value)
 
     def header_name(self, key: str, default: str) -> str:
         value = self.text(key, default)
         if not value or any(c.isspace() or c == ":" for c in value) or not value.isascii():
-            raise self.fail(key, f"must be an HTTP header name, not {value!r}")
+            raise self.fail(key, f"must be an HTTP header name, not {value!r}",
+                            f"phải là tên một header HTTP, không phải {value!r}")
         return str(value)
 
     def table(self, key: str, *, headers: bool = False) -> Mapping[str, str]:
         value = self.raw(key, {})
         if not isinstance(value, Mapping):
-            raise self.fail(key, f"must be a table of names and values, not {value!r}")
+            raise self.fail(key, f"must be a table of names and values, not {value!r}",
+                            f"phải là một bảng gồm các tên và giá trị, không phải {value!r}")
         out: dict[str, str] = {}
         for name, item in value.items():
             if not isinstance(item, (str, int, float)):
-                raise self.fail(f"{key}.{name}", f"must be a string or number, not {item!r}")
+                raise self.fail(f"{key}.{name}", f"must be a string or number, not {item!r}",
+                                f"phải là một chuỗi hoặc một số, không phải {item!r}")
             text = str(item).lower() if isinstance(item, bool) else str(item)
             if headers and not _header_safe(text):
-                raise self.fail(f"{key}.{name}", "must be Latin-1 text on one line (HTTP headers)")
+                raise self.fail(f"{key}.{name}", "must be Latin-1 text on one line (HTTP headers)",
+                                "phải là văn bản Latin-1 trên một dòng (header HTTP)")
             out[str(name)] = text
         return MappingProxyType(out)
 
     def verify(self, base_dir: Path) -> bool | str:
         verify = self.raw("verify_tls", True)
         if not isinstance(verify, bool):
-            raise self.fail("verify_tls", f"must be true or false, not {verify!r}")
+            raise self.fail("verify_tls", f"must be true or false, not {verify!r}",
+                            f"phải là true hoặc false, không phải {verify!r}")
         bundle = self.text("ca_bundle", None)
         if not bundle:
             return verify
         if not verify:
-            raise self.fail("ca_bundle", "is set while verify_tls = false; keep one of them")
+            raise self.fail("ca_bundle", "is set while verify_tls = false; keep one of them",
+                            "được đặt trong khi verify_tls = false; chỉ giữ một trong hai")
         path = Path(bundle).expanduser()
         return str(path if path.is_absolute() else base_dir / path)
 

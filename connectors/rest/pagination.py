@@ -90,24 +90,28 @@ class NextLinks(Pager):
         s = self.settings
         if s.next_link_header is None:
             link = s.next_link_path.get(page.body) if s.next_link_path else None
-            named = f"next_link_path {s.next_link_path}"
+            named = named_vi = f"next_link_path {s.next_link_path}"
         elif s.next_link_header.lower() == "link":
             link = page.links.get("next", {}).get("url")
-            named = "the Link header's rel=\"next\""
+            named, named_vi = "the Link header's rel=\"next\"", "rel=\"next\" của header Link"
         else:
             link = page.headers.get(s.next_link_header)
-            named = f"header {s.next_link_header}"
+            named = named_vi = f"header {s.next_link_header}"
         if link is None or link == "":
             return None
         if not isinstance(link, str):
             raise SourceDataError(self.source, f"{named} holds {link!r}, not a URL",
-                                  where=page.where)
+                                  where=page.where,
+                                  message_vi=f"{named_vi} chứa {link!r}, không phải một URL",
+                                  where_vi=page.where_vi)
         url = urljoin(page.url, link.strip())
         # Credentials go with every request; a link to another origin must not receive them.
         if _origin(url) != _origin(s.url):
             raise SourceDataError(
                 self.source, f"{named} points to {url}, outside {_origin(s.url)}; "
                 "not following it with our credentials", where=page.where,
+                message_vi=f"{named_vi} trỏ tới {url}, nằm ngoài {_origin(s.url)}; không đi theo "
+                "liên kết này cùng thông tin đăng nhập của nguồn", where_vi=page.where_vi,
             )
         return url
 
@@ -135,11 +139,15 @@ def walk_pages(source: str, settings: RestSettings, params: Mapping[str, str],
             raise SourceDataError(
                 source, f"stopped after max_pages = {settings.max_pages} pages without reaching "
                 "the end; raise max_pages if the source really is that large", where=url,
+                message_vi=f"đã dừng sau max_pages = {settings.max_pages} trang mà chưa tới "
+                "trang cuối; hãy tăng max_pages nếu nguồn thật sự lớn như vậy",
             )
         if url in seen:
             raise SourceDataError(
                 source, f"page {number} would fetch {url} again: the server's paging loops",
                 where=url,
+                message_vi=f"trang {number} sẽ tải lại {url}: việc phân trang của máy chủ bị "
+                "lặp vòng",
             )
         seen.add(url)
         page = fetch(url, number)
@@ -151,6 +159,9 @@ def walk_pages(source: str, settings: RestSettings, params: Mapping[str, str],
                 source, f"page {number} repeats page {number - 1} exactly: the server seems "
                 "to ignore the paging parameters (set total_path, or pagination = \"none\")",
                 where=page.where,
+                message_vi=f"trang {number} lặp lại y hệt trang {number - 1}: máy chủ có vẻ bỏ "
+                "qua các tham số phân trang (hãy đặt total_path, hoặc pagination = \"none\")",
+                where_vi=page.where_vi,
             )
         yield page
         count += len(page.items)
@@ -163,6 +174,8 @@ def walk_pages(source: str, settings: RestSettings, params: Mapping[str, str],
         raise SourceDataError(
             source, f"the server announced {total} records ({settings.total_path}) but sent "
             f"{count}; records may have changed while paging", where=settings.url,
+            message_vi=f"máy chủ báo có {total} bản ghi ({settings.total_path}) nhưng đã gửi "
+            f"{count}; có thể bản ghi đã thay đổi trong lúc phân trang",
         )
 
 
@@ -178,5 +191,7 @@ def _total(source: str, settings: RestSettings, page: Page, known: int | None) -
         raise SourceDataError(
             source, f"total_path {settings.total_path} holds {value!r}, not a count of records",
             where=page.where,
+            message_vi=f"total_path {settings.total_path} chứa {value!r}, không phải số lượng "
+            "bản ghi", where_vi=page.where_vi,
         )
     return value

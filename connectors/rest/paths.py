@@ -10,6 +10,16 @@ from typing import Any
 MISSING: Any = object()
 
 
+class NotAPath(ValueError):
+    """A text that is not a dotted path. `str()` says why in English, `vi` in Vietnamese, for
+    the option error that quotes it."""
+
+    def __init__(self, text: str):
+        super().__init__(f"{text!r} is not a dotted path (an empty step between dots)")
+        self.vi = (f"{text!r} không phải là đường dẫn phân cách bằng dấu chấm (có một bước rỗng "
+                   "giữa hai dấu chấm)")
+
+
 @dataclass(frozen=True)
 class DottedPath:
     """Object keys separated by dots; a whole-number key also indexes a list.
@@ -23,7 +33,7 @@ class DottedPath:
     def __post_init__(self) -> None:
         keys = tuple(self.text.split(".")) if self.text else ()
         if any(not k.strip() for k in keys):
-            raise ValueError(f"{self.text!r} is not a dotted path (an empty step between dots)")
+            raise NotAPath(self.text)
         object.__setattr__(self, "keys", keys)
 
     def find(self, value: Any) -> Any:

@@ -35,7 +35,7 @@ class SpreadsheetConnector(Connector):
         super().__init__(name, options, base_dir=base_dir)
         path = self.path_option("path")
         if path is None:  # path_option raises first; this keeps the type checker informed
-            raise SourceConfigError(name, "path", "is required")
+            raise SourceConfigError(name, "path", "is required", "là bắt buộc")
         self.settings: SheetOptions = parse_options(name, self.options, path)
 
     def records(self, since: datetime | None = None) -> Iterator[SourceRecord]:

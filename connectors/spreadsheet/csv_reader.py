@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from connectors.errors import SourceDataError, SourceUnavailable
+from connectors.base import cannot_open, describe_origin
+from connectors.errors import SourceDataError
 from connectors.spreadsheet.encoding import (
     SAMPLE_SIZE,
     LineDecodeError,
@@ -35,7 +36,7 @@ def open_csv(source: str, path: Path, encoding: str, delimiter: str | None
     try:
         raw = path.open("rb")
     except OSError as exc:
-        raise SourceUnavailable(source, f"cannot open {path}: {exc.strerror or exc}") from exc
+        raise cannot_open(source, path, exc) from exc
     with raw:
         sample = raw.read(SAMPLE_SIZE + 1)
         complete = len(sample) <= SAMPLE_SIZE
@@ -82,10 +83,15 @@ def _rows(source: str, file: str, raw: BinaryIO, codec: str, delimiter: str) -> 
             raise SourceDataError(
                 source, f"line {exc.line} cannot be decoded as {codec} ({exc.reason}); "
                 "set the source's encoding option", where=file,
+                message_vi=f"dòng {exc.line} không giải mã được bằng bảng mã {codec} "
+                f"({exc.reason}); hãy đặt tuỳ chọn encoding của nguồn",
+                where_vi=describe_origin({"file": file}, "vi"),
             ) from exc
         except csv.Error as exc:
-            raise SourceDataError(source, f"malformed CSV: {exc}",
-                                  where=f"{file}, line {reader.line_num}") from exc
+            at = {"file": file, "line": reader.line_num}
+            raise SourceDataError(source, f"malformed CSV: {exc}", where=describe_origin(at),
+                                  message_vi=f"CSV sai cấu trúc: {exc}",
+                                  where_vi=describe_origin(at, "vi")) from exc
         # A quoted value spanning lines is still one row, as a spreadsheet program shows it.
         number += 1
         yield number, cells

@@ -90,12 +90,18 @@ def _find(source: str, sheet: OpenSheet, rows: Iterator[Row], key: str, id_colum
             break
     else:
         if not seen:
-            raise SourceDataError(source, "the sheet is empty", where=sheet.where())
+            raise SourceDataError(source, "the sheet is empty", where=sheet.where(),
+                                  message_vi="bảng tính trống, không có dòng nào có dữ liệu",
+                                  where_vi=sheet.where_vi())
     raise SourceConfigError(
         source, "id_column",
         f"{id_column!r} is not in any of the first {AUTO_ROWS} rows of {sheet.where()}, so the "
-        f"header row was not found; the first rows hold: {_preview(seen)}. "
+        f"header row was not found; the first rows hold: {_preview(seen, 'en')}. "
         "Correct id_column, or set header_row to the header's row number",
+        f"có giá trị {id_column!r}, nhưng không có ở {AUTO_ROWS} dòng đầu của "
+        f"{sheet.where_vi()} nên không tìm được dòng tiêu đề; các dòng đầu chứa: "
+        f"{_preview(seen, 'vi')}. Hãy sửa id_column, hoặc đặt header_row bằng số dòng của "
+        "dòng tiêu đề",
     )
 
 
@@ -106,7 +112,8 @@ def _nth(source: str, sheet: OpenSheet, rows: Iterator[Row], header_row: int) ->
             return number, cells
         last = number
     raise SourceConfigError(source, "header_row",
-                            f"is {header_row} but {sheet.where()} has only {last} row(s)")
+                            f"is {header_row} but {sheet.where()} has only {last} row(s)",
+                            f"là {header_row} nhưng {sheet.where_vi()} chỉ có {last} dòng")
 
 
 def _index(source: str, sheet: OpenSheet, row: int, names: Sequence[str], *, key: str,
@@ -115,22 +122,28 @@ def _index(source: str, sheet: OpenSheet, row: int, names: Sequence[str], *, key
     for index, name in enumerate(names):
         if name.casefold() == target:
             return index
-    found = ", ".join(repr(n) for n in names) or "no headers at all"
+    found = ", ".join(repr(n) for n in names)
     raise SourceConfigError(
         source, key, f"{wanted!r} is not a column of the header in {sheet.where(row)}; "
-        f"the headers found: {found}",
+        f"the headers found: {found or 'no headers at all'}",
+        f"có giá trị {wanted!r}, không phải một cột của dòng tiêu đề ở {sheet.where_vi(row)}; "
+        f"các tiêu đề tìm thấy: {found or 'không có tiêu đề nào'}",
     )
 
 
-def _preview(rows: Iterable[Row]) -> str:
+def _preview(rows: Iterable[Row], lang: str) -> str:
+    """The first rows' filled cells, for a message in `lang` that says what was found instead
+    of a header."""
+    row_word, blank = ("row", "nothing but blank rows") if lang == "en" else \
+        ("dòng", "chỉ có các dòng trống")
     shown = []
     for number, cells in list(rows)[:_PREVIEW_ROWS]:
         texts = [header_text(v) for v in cells if not is_empty(v)]
         parts = [repr(_clip(t)) for t in texts[:_PREVIEW_CELLS]]
         if len(texts) > _PREVIEW_CELLS:
             parts.append("…")
-        shown.append(f"row {number}: " + " | ".join(parts))
-    return "; ".join(shown) if shown else "nothing but blank rows"
+        shown.append(f"{row_word} {number}: " + " | ".join(parts))
+    return "; ".join(shown) if shown else blank
 
 
 def _clip(text: str) -> str:

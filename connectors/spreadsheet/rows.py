@@ -65,10 +65,8 @@ class RowReader:
             return None
         if max(filled) >= len(self.names):
             self._widen(max(filled) + 1, number)
-        origin: dict[str, Any] = {"file": self.sheet.file}
-        if self.sheet.sheet is not None:
-            origin["sheet"] = self.sheet.sheet
-        origin.update(row=number, columns=self.columns)
+        origin = self.sheet.origin(number)
+        origin["columns"] = self.columns
         return SourceRecord(
             source=self.source,
             record_id=record_id,

@@ -12,7 +12,8 @@ from typing import Any
 import xlrd
 from xlrd.sheet import Cell, Sheet
 
-from connectors.errors import SourceDataError, SourceUnavailable
+from connectors.base import cannot_open, describe_origin
+from connectors.errors import SourceDataError
 from connectors.spreadsheet.cells import aware
 from connectors.spreadsheet.sheet import OpenSheet, Row, choose_sheet, require_file
 
@@ -30,17 +31,23 @@ def open_xls(source: str, path: Path, wanted: str | int | None) -> Iterator[Open
         book = xlrd.open_workbook(str(path), on_demand=True, formatting_info=True,
                                   ragged_rows=True, logfile=xlrd_log)
     except OSError as exc:
-        raise SourceUnavailable(source, f"cannot open {path}: {exc.strerror or exc}") from exc
+        raise cannot_open(source, path, exc) from exc
     except Exception as exc:  # xlrd raises XLRDError, struct and assertion errors alike
-        raise SourceDataError(source, f"is not a readable .xls workbook ({_reason(path, exc)})",
-                              where=path.name) from exc
+        reason, reason_vi = _reason(path, exc)
+        raise SourceDataError(source, f"is not a readable .xls workbook ({reason})",
+                              where=path.name,
+                              message_vi=f"không đọc được như một sổ làm việc .xls ({reason_vi})",
+                              where_vi=describe_origin({"file": path.name}, "vi")) from exc
     try:
         title = choose_sheet(source, path.name, book.sheet_names(), wanted)
         try:
             ws = book.sheet_by_name(title)
         except Exception as exc:
             raise SourceDataError(source, f"the sheet cannot be read ({exc})",
-                                  where=f"{path.name}, sheet {title!r}") from exc
+                                  where=f"{path.name}, sheet {title!r}",
+                                  message_vi=f"không đọc được trang tính ({exc})",
+                                  where_vi=describe_origin({"file": path.name, "sheet": title},
+                                                           "vi")) from exc
         convert = _converter(book.datemode)
         yield OpenSheet(file=path.name, sheet=title, rows=_rows(ws, convert),
                         fill_merged=_merge_filler(ws, convert))
@@ -98,11 +105,16 @@ def _merge_filler(ws: Sheet, convert: Callable[[Cell], Any]) -> Filler:
     return fill
 
 
-def _reason(path: Path, exc: Exception) -> str:
+def _reason(path: Path, exc: Exception) -> tuple[str, str]:
+    """Why the workbook cannot be read, in English and in Vietnamese."""
     with path.open("rb") as f:
         head = f.read(512).lstrip()
     if head.startswith(b"PK"):
-        return "it is an Excel 2007+ workbook: name it .xlsx"
+        return ("it is an Excel 2007+ workbook: name it .xlsx",
+                "đây là sổ làm việc Excel 2007 trở lên: hãy đổi đuôi tệp thành .xlsx")
     if head[:1] == b"<":
-        return "it is an HTML or XML page saved with an .xls name: open and save it as .xlsx"
-    return f"{type(exc).__name__}: {exc}"
+        return ("it is an HTML or XML page saved with an .xls name: open and save it as .xlsx",
+                "đây là trang HTML hoặc XML được lưu với đuôi .xls: hãy mở tệp và lưu lại "
+                "dưới dạng .xlsx")
+    said = f"{type(exc).__name__}: {exc}"
+    return said, said

@@ -13,7 +13,8 @@ from typing import Any
 import openpyxl
 from defusedxml import DefusedXmlException
 
-from connectors.errors import SourceDataError, SourceUnavailable
+from connectors.base import cannot_open, describe_origin
+from connectors.errors import SourceDataError
 from connectors.spreadsheet.cells import aware
 from connectors.spreadsheet.sheet import OpenSheet, Row, choose_sheet, require_file
 from connectors.xmlsafe import XmlError, XmlRefused, iterparse
@@ -27,10 +28,13 @@ def open_xlsx(source: str, path: Path, wanted: str | int | None) -> Iterator[Ope
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except OSError as exc:
-        raise SourceUnavailable(source, f"cannot open {path}: {exc.strerror or exc}") from exc
+        raise cannot_open(source, path, exc) from exc
     except Exception as exc:  # openpyxl raises whatever its zip and XML layers raise
+        reason, reason_vi = _reason(path, exc)
         raise SourceDataError(
-            source, f"is not a readable .xlsx workbook ({_reason(path, exc)})", where=path.name
+            source, f"is not a readable .xlsx workbook ({reason})", where=path.name,
+            message_vi=f"không đọc được như một sổ làm việc .xlsx ({reason_vi})",
+            where_vi=describe_origin({"file": path.name}, "vi"),
         ) from exc
     try:
         title = choose_sheet(source, path.name, [ws.title for ws in book.worksheets], wanted)
@@ -53,28 +57,38 @@ def _rows(source: str, sheet: OpenSheet, raw_rows: Iterator[tuple[Any, ...]]) ->
             return
         except Exception as exc:  # a damaged sheet part fails in the XML parser mid-stream
             raise SourceDataError(
-                source, f"the workbook is damaged after row {number} ({exc})", where=sheet.where()
+                source, f"the workbook is damaged after row {number} ({exc})", where=sheet.where(),
+                message_vi=f"sổ làm việc bị hỏng sau dòng {number} ({exc})",
+                where_vi=sheet.where_vi(),
             ) from exc
         number += 1
         yield number, [aware(v) if isinstance(v, datetime) else v for v in values]
 
 
-def _reason(path: Path, exc: Exception) -> str:
+def _reason(path: Path, exc: Exception) -> tuple[str, str]:
+    """Why the workbook cannot be read, in English and in Vietnamese."""
     if isinstance(exc, zipfile.BadZipFile):
         with path.open("rb") as f:
             head = f.read(8)
         if head.startswith(b"\xd0\xcf\x11\xe0"):
-            return "it is an Excel 97-2003 workbook: name it .xls"
-        return "not a zip archive: the file is damaged or not an .xlsx workbook"
+            return ("it is an Excel 97-2003 workbook: name it .xls",
+                    "đây là sổ làm việc Excel 97-2003: hãy đổi đuôi tệp thành .xls")
+        return ("not a zip archive: the file is damaged or not an .xlsx workbook",
+                "không phải tệp nén zip: tệp bị hỏng hoặc không phải sổ làm việc .xlsx")
     guarded = _guard_refusal(exc)
     if guarded is not None:
         # openpyxl only says it "could not read worksheets"; our own gate names the part.
         refused = _refused_parts(path)
         if not refused:
-            return f"refused: {guarded}"
-        more = f"; {len(refused) - 1} more part(s) refused too" if len(refused) > 1 else ""
-        return f"refused: part {refused[0]}{more}"
-    return f"{type(exc).__name__}: {exc}"
+            return f"refused: {guarded}", f"bị từ chối: {guarded}"
+        more, more_vi = "", ""
+        if len(refused) > 1:
+            more = f"; {len(refused) - 1} more part(s) refused too"
+            more_vi = f"; {len(refused) - 1} phần khác cũng bị từ chối"
+        return (f"refused: part {refused[0]}{more}",
+                f"bị từ chối: phần {refused[0].text('vi')}{more_vi}")
+    said = f"{type(exc).__name__}: {exc}"
+    return said, said
 
 
 def _guard_refusal(exc: BaseException) -> DefusedXmlException | None:

@@ -22,7 +22,15 @@ from connectors.sql.backends import backend_for, begin_read, connect_args, drive
 from connectors.sql.failures import explain
 from connectors.sql.options import SqlSettings, read_settings, url_from_config
 from connectors.sql.query import check_query
-from connectors.sql.statement import Plan, parse_table_name, pick_column, query_plan, table_plan
+from connectors.sql.statement import (
+    QUERY_RESULT,
+    TABLE,
+    Plan,
+    parse_table_name,
+    pick_column,
+    query_plan,
+    table_plan,
+)
 from connectors.sql.values import BinaryValue, is_deleted, moment, plain
 
 logger = logging.getLogger(__name__)
@@ -118,7 +126,7 @@ class SqlConnector(Connector):
     def _columns(self, columns: Sequence[str]) -> tuple[int, int | None, int | None]:
         """Positions of the id, modified and deleted columns in the result."""
         s = self.settings
-        what = "table" if self.table is not None else "query's result"
+        what = TABLE if self.table is not None else QUERY_RESULT
         seen: set[str] = set()
         for column in columns:
             if column in seen:
@@ -126,6 +134,8 @@ class SqlConnector(Connector):
                     self.name,
                     "query",
                     f"returns column {column!r} twice; name each column once (… AS another_name)",
+                    f"trả về cột {column!r} hai lần; hãy đặt cho mỗi cột một tên riêng "
+                    "(… AS ten_khac)",
                 )
             seen.add(column)
 
@@ -158,6 +168,9 @@ class SqlConnector(Connector):
                     f"column {column!r} {exc}; leave binary columns "
                     "out (a query or a view without them)",
                     where=where,
+                    message_vi=f"cột {column!r} {exc.vi}; hãy bỏ các cột nhị phân ra (dùng một "
+                    "query hoặc view không có chúng)",
+                    where_vi=f"{self.what}, dòng {number}",
                 ) from None
         raw_id = payload[columns[id_at]]
         record_id = "" if raw_id is None else str(raw_id).strip()
@@ -229,6 +242,8 @@ class SqlConnector(Connector):
                 f"holds a URL whose "
                 f"driver cannot send the user name or password "
                 f"({exc.reason}); use ASCII characters in them",
+                f"chứa một URL mà driver không gửi được tên đăng nhập hoặc mật khẩu "
+                f"({exc.reason}); hãy chỉ dùng ký tự ASCII trong đó",
             ) from None
 
     def _check_driver(self) -> None:
@@ -240,6 +255,7 @@ class SqlConnector(Connector):
                 self.name,
                 self.settings.url_key,
                 f"names database kind {url.drivername!r}, which SQLAlchemy does not know",
+                f"ghi loại cơ sở dữ liệu {url.drivername!r}, loại mà SQLAlchemy không biết",
             ) from None
         except ImportError as exc:
             extra = self.backend.installs
@@ -248,6 +264,7 @@ class SqlConnector(Connector):
                 self.name,
                 self.settings.url_key,
                 f"needs the {url.get_driver_name()} driver, which is not installed{hint}: {exc}",
+                f"cần driver {url.get_driver_name()}, driver này chưa được cài đặt{hint}: {exc}",
             ) from None
         if self.backend.sqlglot is None:
             logger.warning(

@@ -114,55 +114,72 @@ def cause_of(backend: str, exc: DBAPIError) -> Cause:
 
 def explain(source: str, exc: DBAPIError, settings: SqlSettings) -> ConnectorError:
     """The connector error to raise for a database error: names host and database, never the
-    password, and not the SQL or its parameters that SQLAlchemy puts in its own message."""
+    password, and not the SQL or its parameters that SQLAlchemy puts in its own message. The
+    driver's message is quoted as it is, in Vietnamese too."""
     backend = settings.url.get_backend_name()
-    where = settings.where
+    where, where_vi = settings.where, settings.where_vi
     said = scrub(message_of(exc.orig), settings.url.password)
     key = "query" if settings.query else "table"
+    timeout = f"{settings.timeout:g} s"
     cause = cause_of(backend, exc)
     if cause is Cause.LOGIN:
-        user = settings.url.username or "(no user)"
-        return SourceAuthError(source, f"{where} refused the login of {user!r}: {said}")
+        user = settings.url.username
+        return SourceAuthError(
+            source, f"{where} refused the login of {user or '(no user)'!r}: {said}",
+            f"{where_vi} từ chối đăng nhập của {user or '(không có tên người dùng)'!r}: {said}",
+        )
     if cause is Cause.NO_DATABASE:
+        database, host = settings.url.database, settings.url.host
         return SourceConfigError(
             source,
             settings.url_key,
             f"names database "
-            f"{settings.url.database!r}, which "
-            f"{settings.url.host or 'the server'} does not have: {said}",
+            f"{database!r}, which "
+            f"{host or 'the server'} does not have: {said}",
+            f"ghi cơ sở dữ liệu {database!r}, nhưng {host or 'máy chủ'} không có cơ sở dữ liệu "
+            f"này: {said}",
         )
     if cause is Cause.TIMEOUT:
         return SourceUnavailable(
             source,
-            f"{where}: the read ran past the {settings.timeout:g} s "
+            f"{where}: the read ran past the {timeout} "
             f"timeout and was cancelled; raise `timeout` if the source is "
             f"just slow ({said})",
+            f"{where_vi}: việc đọc kéo dài quá thời gian chờ {timeout} nên đã bị huỷ; hãy tăng "
+            f"`timeout` nếu nguồn chỉ chậm ({said})",
         )
     if cause is Cause.LOCKED:
         return SourceUnavailable(
             source,
             f"{where} stayed locked by another program past the "
-            f"{settings.timeout:g} s timeout ({said}); the next run tries "
+            f"{timeout} timeout ({said}); the next run tries "
             f"again",
+            f"{where_vi} bị một chương trình khác khoá quá thời gian chờ {timeout} ({said}); "
+            "lần chạy sau sẽ thử lại",
         )
     if cause is Cause.NO_ANSWER:
+        waits = f"connect_timeout {settings.connect_timeout:g} s, timeout {timeout}"
         return SourceUnavailable(
             source,
-            f"{where} did not answer in time (connect_timeout "
-            f"{settings.connect_timeout:g} s, timeout {settings.timeout:g} "
-            f"s): {said}",
+            f"{where} did not answer in time ({waits}): {said}",
+            f"hết thời gian chờ mà {where_vi} vẫn không trả lời ({waits}): {said}",
         )
     if cause is Cause.WRITE_REFUSED:
         return SourceConfigError(
             source,
             key,
             f"tried to write, which {where} refused in the read-only transaction: {said}",
+            f"đã tìm cách ghi dữ liệu, và {where_vi} đã từ chối việc ghi trong giao dịch chỉ "
+            f"đọc: {said}",
         )
     if cause is Cause.BAD_QUERY:
-        return SourceConfigError(source, key, f"cannot be read from {where}: {said}")
+        return SourceConfigError(source, key, f"cannot be read from {where}: {said}",
+                                 f"không đọc được từ {where_vi}: {said}")
     if cause is Cause.DATA:
-        return SourceDataError(source, said, where=where)
-    return SourceUnavailable(source, f"cannot read from {where}: {said}")
+        return SourceDataError(source, said, where=where,
+                               message_vi=f"không đọc được dữ liệu: {said}", where_vi=where_vi)
+    return SourceUnavailable(source, f"cannot read from {where}: {said}",
+                             f"không đọc được từ {where_vi}: {said}")
 
 
 def error_number(orig: BaseException | None) -> int | None:

@@ -57,9 +57,10 @@ def require_file(source: str, url: URL) -> None:
     if path is None:
         return
     if not path.exists():
-        raise SourceUnavailable(source, f"file {path} does not exist")
+        raise SourceUnavailable(source, f"file {path} does not exist",
+                                f"tệp {path} không tồn tại")
     if not path.is_file():
-        raise SourceUnavailable(source, f"{path} is not a file")
+        raise SourceUnavailable(source, f"{path} is not a file", f"{path} không phải là một tệp")
 
 
 def open_existing(url: URL) -> URL:

@@ -26,6 +26,10 @@ from connectors.sql.values import VIETNAM, since_for_column
 # 1900 is inside every date type the supported databases have (SQL Server's smalldatetime).
 FULL_READ_SINCE = datetime(1900, 1, 1, tzinfo=VIETNAM)
 
+# What the columns of a read belong to, in English and in Vietnamese, for `pick_column`.
+TABLE = ("table", "bảng")
+QUERY_RESULT = ("query's result", "kết quả của câu truy vấn")
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -57,6 +61,8 @@ def parse_table_name(source: str, raw: str, dialect: str | None) -> TableName:
             "table",
             f"must be a table or view name, optionally "
             f"schema-qualified (qlkh.nhiem_vu), not {raw!r}",
+            f"phải là tên một bảng hoặc view, có thể kèm tên schema (qlkh.nhiem_vu), không "
+            f"phải {raw!r}",
         )
     return TableName(table.name, table.db or None)
 
@@ -69,7 +75,8 @@ def table_plan(
     try:
         reflected = inspect(conn).get_columns(name.name, schema=name.schema)
     except NoSuchTableError:
-        raise SourceConfigError(source, "table", _no_such_table(conn, name, settings)) from None
+        said, said_vi = _no_such_table(conn, name, settings)
+        raise SourceConfigError(source, "table", said, said_vi) from None
     return rows_plan(
         source,
         name,
@@ -100,14 +107,14 @@ def rows_plan(
         *(column(n, sqlite.lenient(t) if on_sqlite else t) for n, t in columns),
         schema=name.schema,
     )
-    id_col = source_table.c[pick_column(source, "id_column", settings.id_column, names, "table")]
+    id_col = source_table.c[pick_column(source, "id_column", settings.id_column, names, TABLE)]
     if settings.deleted_column:
-        pick_column(source, "deleted_column", settings.deleted_column, names, "table")
+        pick_column(source, "deleted_column", settings.deleted_column, names, TABLE)
     stmt = select(source_table)
     params: dict[str, datetime | date | str] = {}
     if not settings.modified_column:
         return Plan(stmt.order_by(id_col), params)
-    modified_name = pick_column(source, "modified_column", settings.modified_column, names, "table")
+    modified_name = pick_column(source, "modified_column", settings.modified_column, names, TABLE)
     modified = source_table.c[modified_name]
     kind = types[modified_name]
     if since is not None:
@@ -131,23 +138,31 @@ def query_plan(settings: SqlSettings, since: datetime | None) -> Plan:
     return Plan(text(settings.query), {SINCE: value})
 
 
-def pick_column(source: str, key: str, wanted: str, columns: Sequence[str], what: str) -> str:
+def pick_column(source: str, key: str, wanted: str, columns: Sequence[str],
+                what: tuple[str, str]) -> str:
     """The column named `wanted`, matched exactly, else without regard to case (PostgreSQL
-    folds unquoted names to lower case, SQL Server tables are often in capitals)."""
+    folds unquoted names to lower case, SQL Server tables are often in capitals). `what` the
+    columns belong to is TABLE or QUERY_RESULT."""
     if wanted in columns:
         return wanted
     folded = [c for c in columns if c.casefold() == wanted.casefold()]
     if len(folded) == 1:
         return folded[0]
+    listed = ", ".join(columns)
     raise SourceConfigError(
         source,
         key,
         f"names {wanted!r}, which is not a column of the "
-        f"{what}; it has: {', '.join(columns) or '(no columns)'}",
+        f"{what[0]}; it has: {listed or '(no columns)'}",
+        f"ghi {wanted!r}, nhưng đó không phải là một cột của {what[1]}; các cột hiện có: "
+        f"{listed or '(không có cột nào)'}",
     )
 
 
-def _no_such_table(conn: Connection, name: TableName, settings: SqlSettings) -> str:
+def _no_such_table(conn: Connection, name: TableName,
+                   settings: SqlSettings) -> tuple[str, str]:
+    """What to say of a table the database does not have, in English and in Vietnamese: the
+    tables and views it has instead."""
     inspector = inspect(conn)
     try:
         known = sorted(
@@ -156,9 +171,21 @@ def _no_such_table(conn: Connection, name: TableName, settings: SqlSettings) -> 
         )
     except Exception:  # the list only helps the message, and the schema may not exist
         known = []
-    where = f"schema {name.schema!r} of {settings.where}" if name.schema else settings.where
-    listed = ", ".join(known[:50]) + (", …" if len(known) > 50 else "") if known else "none"
+    where, where_vi = settings.where, settings.where_vi
+    if name.schema:
+        where = f"schema {name.schema!r} of {where}"
+        where_vi = f"schema {name.schema!r} của {where_vi}"
+    listed = ", ".join(known[:50]) + (", …" if len(known) > 50 else "") if known else ""
     # Table names are case-sensitive on MariaDB under Linux and when quoted in PostgreSQL.
     same = [k for k in known if k.casefold() == name.name.casefold()]
-    hint = f" (did you mean {same[0]!r}? names are case-sensitive here)" if same else ""
-    return f"names {name.text!r}, which {where} does not have{hint}; its tables and views: {listed}"
+    hint, hint_vi = (
+        (f" (did you mean {same[0]!r}? names are case-sensitive here)",
+         f" (có phải ý bạn là {same[0]!r}? ở đây tên phân biệt chữ hoa, chữ thường)")
+        if same else ("", "")
+    )
+    return (
+        f"names {name.text!r}, which {where} does not have{hint}; its tables and views: "
+        f"{listed or 'none'}",
+        f"ghi {name.text!r}, nhưng {where_vi} không có bảng này{hint_vi}; các bảng và view "
+        f"hiện có: {listed or 'không có'}",
+    )

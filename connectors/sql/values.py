@@ -16,7 +16,12 @@ _FALSE = frozenset({"0", "false", "f", "no", "n", "", "không", "khong"})
 
 
 class BinaryValue(ValueError):
-    """A column held bytes: a file or an image, not something a task record can carry."""
+    """A column held bytes: a file or an image, not something a task record can carry.
+    `str()` says so in English, `vi` in Vietnamese."""
+
+    def __init__(self, size: int):
+        super().__init__(f"holds {size} bytes of binary data")
+        self.vi = f"chứa {size} byte dữ liệu nhị phân"
 
 
 def plain(value: Any) -> Any:
@@ -35,7 +40,7 @@ def plain(value: Any) -> Any:
         # format "f" and not str(): str(Decimal("1E-7")) is "1E-7".
         return format(value.normalize(), "f")
     if isinstance(value, (bytes, bytearray, memoryview)):
-        raise BinaryValue(f"holds {len(value)} bytes of binary data")
+        raise BinaryValue(len(value))
     if isinstance(value, (time, timedelta)):
         # MySQL TIME arrives as timedelta; both mean a time of day or a duration, kept as text.
         return value.isoformat() if isinstance(value, time) else str(value)

@@ -13,7 +13,7 @@ from typing import Any, BinaryIO, ClassVar
 
 from lxml import etree
 
-from connectors.base import Connector, SourceRecord
+from connectors.base import Connector, SourceRecord, cannot_open, describe_origin
 from connectors.errors import SourceDataError, SourceUnavailable
 from connectors.http import retry_policy
 from connectors.rest.timestamps import VIETNAM, parse_timestamp
@@ -63,13 +63,16 @@ class XmlConnector(Connector):
         if s.glob is None:
             assert s.path is not None
             if not s.path.is_file():
-                what = "is not a file" if s.path.exists() else "does not exist"
-                raise SourceUnavailable(self.name, f"file {s.path} {what}")
+                what, what_vi = ("is not a file", "không phải là tệp") if s.path.exists() else \
+                    ("does not exist", "không tồn tại")
+                raise SourceUnavailable(self.name, f"file {s.path} {what}",
+                                        f"tệp {s.path} {what_vi}")
             return [s.path]
         found = sorted(glob.glob(s.glob, root_dir=s.base_dir))
         paths = [p for p in (s.base_dir / f for f in found) if p.is_file()]
         if not paths:
-            raise SourceUnavailable(self.name, f"no file matches {s.glob} (in {s.base_dir})")
+            raise SourceUnavailable(self.name, f"no file matches {s.glob} (in {s.base_dir})",
+                                    f"không có tệp nào khớp với {s.glob} (trong {s.base_dir})")
         logger.debug("%s: %s file(s) match %s", self.name, len(paths), s.glob)
         return paths
 
@@ -83,8 +86,7 @@ class XmlConnector(Connector):
         try:
             return path.open("rb")
         except OSError as exc:
-            raise SourceUnavailable(self.name, f"cannot open {shown}: "
-                                    f"{exc.strerror or exc}") from exc
+            raise cannot_open(self.name, shown, exc) from exc
 
     def _document(self, stream: Readable, place: dict[str, Any],
                   since: datetime | None) -> Generator[SourceRecord, None, None]:
@@ -101,12 +103,18 @@ class XmlConnector(Connector):
                     continue
                 yield record
         except XmlError as exc:
-            at = f"{exc.where}, line {exc.line}" if exc.line else exc.where
-            said = f"refused: {exc.reason}" if isinstance(exc, XmlRefused) else exc.reason
-            raise SourceDataError(self.name, said, where=at) from None
+            at = {**place, "line": exc.line}
+            said, said_vi = exc.reason, exc.reason_vi
+            if isinstance(exc, XmlRefused):
+                said, said_vi = f"refused: {said}", f"bị từ chối: {said_vi}"
+            raise SourceDataError(self.name, said, where=describe_origin(at),
+                                  message_vi=said_vi,
+                                  where_vi=describe_origin(at, "vi")) from None
         except OSError as exc:
-            raise SourceUnavailable(self.name, f"cannot read {where}: "
-                                    f"{exc.strerror or exc}") from exc
+            reason = exc.strerror or exc
+            raise SourceUnavailable(self.name, f"cannot read {where}: {reason}",
+                                    f"không đọc được {describe_origin(place, 'vi')}: "
+                                    f"{reason}") from exc
         finally:
             events.close()
         if index == 0:

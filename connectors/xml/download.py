@@ -11,7 +11,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
 
 from connectors.errors import SourceUnavailable, network_reason
-from connectors.http import get_with_retries
+from connectors.http import get_with_retries, network_reason_vi
 from connectors.rest.http import classify
 
 ACCEPT = "application/xml, text/xml;q=0.9, */*;q=0.1"
@@ -39,12 +39,16 @@ class Body:
             raise SourceUnavailable(
                 self.source,
                 f"{self.name} sent nothing for {self.timeout:g} s after {self.received:,} bytes",
+                f"hết thời gian chờ: {self.name} không gửi thêm gì trong {self.timeout:g} giây, "
+                f"sau khi đã nhận {self.received} byte",
             ) from exc
         except (Urllib3Error, requests.RequestException, OSError) as exc:
             raise SourceUnavailable(
                 self.source,
                 f"the download of {self.name} broke off after "
                 f"{self.received:,} bytes: {network_reason(exc)}",
+                f"việc tải {self.name} bị ngắt giữa chừng sau {self.received} byte: "
+                f"{network_reason_vi(exc)}",
             ) from exc
         self.received += len(data)
         return data
