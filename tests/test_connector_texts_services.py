@@ -703,3 +703,22 @@ def test_sql_postgresql_a_write_in_the_read_only_transaction(pg_url: str) -> Non
     vietnamese(caught.value, f"tuỳ chọn 'query' đã tìm cách ghi dữ liệu, và {where} đã từ chối "
                              "việc ghi trong giao dịch chỉ đọc: ",
                "cannot execute nextval() in a read-only transaction")
+
+
+# A server that keeps failing: the words of ours inside its error are Vietnamese too ---------
+
+
+def test_a_server_failing_with_an_empty_body_is_said_in_vietnamese() -> None:
+    with (answering("503 Service Unavailable", b"", "text/plain") as url,
+          pytest.raises(SourceUnavailable) as rest_caught):
+        list(rest(url, pagination="none", retries=1).records())
+    assert "(empty body)" in str(rest_caught.value)
+    vi = vietnamese(rest_caught.value, "HTTP 503 Service Unavailable: (nội dung trống)")
+    assert "empty body" not in vi
+
+    with (answering("503 Service Unavailable", b"", "text/plain") as url,
+          pytest.raises(SourceUnavailable) as oai_caught):
+        list(harvester(url, retries=1).records())
+    assert "(empty body)" in str(oai_caught.value)
+    vi = vietnamese(oai_caught.value, "HTTP 503 Service Unavailable: (nội dung trống)")
+    assert "empty body" not in vi and "(page" not in vi

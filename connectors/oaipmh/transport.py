@@ -63,6 +63,7 @@ def request(
         timeout=timeout,
         check=check,
         shown=shown,
+        shown_vi=shown_vi,
         params=params,
         verify=verify,
     )
@@ -73,7 +74,7 @@ def _classify(source: str, response: requests.Response, shown: str, shown_vi: st
     answer = Answer(status, response.reason or "", response.content)
     if status in TRANSIENT_STATUSES:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
-        raise TransientResponse(status, answer.reason, answer.quote(), wait)
+        raise TransientResponse(status, answer.reason, answer.quote(), wait, answer.quote("vi"))
     if status in (401, 403):
         raise SourceAuthError(
             source, f"{shown} refused access (HTTP {status}): {answer.quote()}",

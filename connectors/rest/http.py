@@ -59,7 +59,7 @@ def classify(
     said_vi = server_message(response, message_path, "vi")
     if status in TRANSIENT_STATUSES:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
-        raise TransientResponse(status, response.reason, said, wait)
+        raise TransientResponse(status, response.reason, said, wait, said_vi)
     if status in (401, 403):
         raise SourceAuthError(
             source, f"{response.url} refused our credentials (HTTP {status}): {said}",
