@@ -88,7 +88,9 @@ def _keys_used(path: Path) -> list[tuple[str, str, int]]:
             if names in (["headers"], ["_ERROR_KINDS"]):
                 values = node.value.elts if isinstance(node.value, ast.List) else node.value.values
                 found += [
-                    ("cli", v.value, node.lineno) for v in values if isinstance(v, ast.Constant)
+                    ("cli", v.value, node.lineno)
+                    for v in values
+                    if isinstance(v, ast.Constant) and isinstance(v.value, str)
                 ]
     return found
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,11 +103,13 @@ def test_a_deletion_reported_by_the_source_is_withdrawn(
             encoding="utf-8",
         )
 
-        def with_a_deletion(kind, name, options, *, base_dir=None):  # type: ignore[no-untyped-def]
+        def with_a_deletion(
+            kind: Any, name: Any, options: Any, *, base_dir: Any = None
+        ) -> Any:
             real = make_connector(kind, name, options, base_dir=base_dir)
 
             class Flagged:
-                def records(self, since):  # type: ignore[no-untyped-def]
+                def records(self, since: Any) -> Any:
                     yield from real.records(since)
                     yield SourceRecord(name, "QL-2022-004", None, {}, deleted=True)
 

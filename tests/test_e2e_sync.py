@@ -73,9 +73,11 @@ def test_a_second_sync_sends_nothing_and_a_changed_row_sends_only_that_record(
         assert again["tinh-csv"].counts["unchanged"] == 20
         assert again["tinh-csv"].counts["created"] + again["tinh-csv"].counts["updated"] == 0
         routes = env.sim.stats()["requests"]["by_route"]
-        writes = [r for r in routes if r.startswith(("PUT", "POST /v1/provinces/<province>/tasks"))]
-        assert writes and all(
-            routes[r] == requests_before.get(r) for r in writes
+        write_routes = [
+            r for r in routes if r.startswith(("PUT", "POST /v1/provinces/<province>/tasks"))
+        ]
+        assert write_routes and all(
+            routes[r] == requests_before.get(r) for r in write_routes
         )  # no new write call
         assert set(env.writes().values()) == {1}
 

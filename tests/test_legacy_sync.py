@@ -72,6 +72,7 @@ def test_legacy_cells_are_sent_as_unicode_and_kept_as_they_were(
         for i, (code, (_, shown)) in enumerate(titles.items()):
             originals = events[code].originals
             if i < 3:
+                assert originals is not None
                 assert originals["Tên nhiệm vụ"] == {"value": shown, "encoding": "tcvn3"}
                 assert originals["Chủ nhiệm"]["encoding"] == "tcvn3"
             elif i == 3:

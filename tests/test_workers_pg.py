@@ -111,7 +111,7 @@ def test_two_daemons_killed_at_random_deliver_each_record_once(
         for source in {r.source for r in finished}:
             spans = sorted((r.started_at, r.finished_at) for r in finished if r.source == source)
             for (_, end), (start, _) in itertools.pairwise(spans):
-                assert end <= start, (seed, source, end, start)
+                assert end is not None and end <= start, (seed, source, end, start)
         assert kills >= 6, seed
         # The daemons did the work, and some of it was cut short.
         assert len(before) >= 8, (seed, len(before))

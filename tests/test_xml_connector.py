@@ -15,11 +15,13 @@ from connectors.xml import XmlConnector
 from connectors.xmlsafe import DEFAULT_MAX_BYTES
 
 DATA = Path(__file__).parent / "data" / "xml"
-NS = {"q": "urn:so-khcn:nhiem-vu"}
+NS: dict[str, Any] = {"q": "urn:so-khcn:nhiem-vu"}
 VN = timezone(timedelta(hours=7))
-EXPORT = {"record": "q:NhiemVu", "namespaces": NS, "id": "q:MaSo", "modified": "q:NgayCapNhat",
-          "deleted": "@trang_thai = 'da_xoa'"}
-PLAIN = {"path": "plain.xml", "record": "task", "id": "@id", "modified": "@updated",
+EXPORT: dict[str, Any] = {
+    "record": "q:NhiemVu", "namespaces": NS, "id": "q:MaSo", "modified": "q:NgayCapNhat",
+    "deleted": "@trang_thai = 'da_xoa'",
+}
+PLAIN: dict[str, Any] = {"path": "plain.xml", "record": "task", "id": "@id", "modified": "@updated",
          "deleted": "@deleted = 'true'"}
 
 
@@ -220,7 +222,9 @@ def test_records_nested_deeper_than_max_depth_are_refused(tmp_path: Path) -> Non
     assert got == ["1"]
 
 
-GOOD = {"path": "x.xml", "record": "q:nv", "namespaces": {"q": "urn:x"}, "id": "q:ma"}
+GOOD: dict[str, Any] = {
+    "path": "x.xml", "record": "q:nv", "namespaces": {"q": "urn:x"}, "id": "q:ma"
+}
 
 
 @pytest.mark.parametrize(("change", "key", "message"), [
