@@ -286,11 +286,14 @@ def _error(key: str, detail: object, lang: str) -> None:
     print(f"{t(key, lang)}: {detail}", file=sys.stderr)
 
 
-# sync.runner and sync.sample open an error with its kind, in English ("source: …"): the
-# frame each kind gets.
+# sync.runner, sync.reconcile and sync.sample open each part of an error with its kind, in
+# English in both languages ("source: …; national API unavailable: …"): the frame each kind
+# gets.
 _ERROR_KINDS = {
     "configuration": "err_config",
     "source": "err_source",
+    "state database": "err_state",
+    "internal error": "err_internal",
     "not found": "err_not_found",  # `sync --record` ids the source does not have
     "national API": "err_national",
     "national API refused our credentials": "err_national_auth",
@@ -300,14 +303,21 @@ _ERROR_KINDS = {
 
 
 def _run_error(text: str, lang: str, text_vi: str | None = None) -> str:
-    """The error of a run or of a sample, framed in `lang` by its kind; `text_vi` is the same
-    error with a configuration error's detail in Vietnamese, when the result has it."""
+    """The error of a run, a reconciliation or a sample in `lang`: `text_vi`, the same error
+    in Vietnamese, when there is one (a run recorded before it was kept has none: then its
+    English); each part framed by its kind, and a first part without one framed as an error."""
     if lang != "en" and text_vi:
         text = text_vi
-    kind, _, detail = text.partition(": ")
-    if kind in _ERROR_KINDS:
-        return f"{t(_ERROR_KINDS[kind], lang)}: {detail}"
-    return f"{t('err', lang)}: {text}"
+    first, *more = text.split("; ")
+    framed = _framed(first, lang)
+    return "; ".join([framed or f"{t('err', lang)}: {first}",
+                      *(_framed(part, lang) or part for part in more)])
+
+
+def _framed(part: str, lang: str) -> str | None:
+    """One part of an error, its kind said in `lang`; None when it opens with no kind."""
+    kind, _, detail = part.partition(": ")
+    return f"{t(_ERROR_KINDS[kind], lang)}: {detail}" if kind in _ERROR_KINDS else None
 
 
 def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -470,7 +480,7 @@ def _print_reconciliation(r: Any, lang: str) -> None:
     if r.blocked:
         print(t("reconcile_blocked", lang, n=r.blocked, source=r.source))
     elif r.error:
-        print(_run_error(r.error, lang), file=sys.stderr)
+        print(_run_error(r.error, lang, r.error_vi), file=sys.stderr)
     if r.compared and not r.repair:
         if r.differences:
             print(t("reconcile_hint", lang, source=r.source))
@@ -706,7 +716,7 @@ def cmd_logs(args: argparse.Namespace) -> int:
                         r["started_at"],
                         r["finished_at"],
                         counts_text(r["counts"], lang),
-                        _run_error(r["error"], lang) if r["error"] else "",
+                        _run_error(r["error"], lang, r["error_vi"]) if r["error"] else "",
                     )
                     for r in rows
                 ],
@@ -748,7 +758,7 @@ def _print_run(detail: dict[str, Any], fmt: str, lang: str) -> int:
     )
     print(t("logs_counts", lang, counts=counts_text(detail["counts"], lang)))
     if detail["error"]:
-        print(_run_error(detail["error"], lang))
+        print(_run_error(detail["error"], lang, detail["error_vi"]))
     rows = []
     for r in detail["records"]:
         problems = r["problems"] or []

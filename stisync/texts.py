@@ -3,8 +3,9 @@ between them: `--lang`, else the environment variable STISYNC_LANG, else Vietnam
 
 The admins are a province's staff, so Vietnamese is the default. The catalog has the shape
 of the data-quality report's (`sync.texts`); texts that come from deeper modules are framed
-by the words here ("Lỗi cấu hình: …"): a configuration or mapping error's detail in the
-admin's language (the error carries both), a connector's message as it is.
+by the words here ("Lỗi cấu hình: …"), and their detail is in the admin's language when the
+error carries both (stisync's own errors, and a run's error, which the state database keeps
+in both); anything else, as it is.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ _TEXTS: Catalog = {
     "err_state": ("Lỗi cơ sở dữ liệu trạng thái", "State database error"),
     "err_source": ("Lỗi: không đọc được nguồn", "Error: cannot read the source"),
     "err_not_found": ("Không tìm thấy trong nguồn", "Not found in the source"),
+    # A defect of stisync itself: the detail is what Python said.
+    "err_internal": ("Lỗi nội bộ của stisync", "Internal error of stisync"),
     # A run's national failure, by the words its error opens with (sync.breaker).
     "err_national": ("Lỗi từ hệ thống quốc gia", "National API error"),
     "err_national_auth": (

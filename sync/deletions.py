@@ -116,8 +116,10 @@ def sweep_absent(ctx: RunContext) -> int:
             last = rows[-1].local_id
 
 
-def mass_delete_guard(ctx: RunContext, share: float) -> str | None:
-    """Why the pending withdrawals must wait for --allow-mass-delete, or None."""
+def mass_delete_guard(ctx: RunContext, share: float) -> tuple[str, str] | None:
+    """Why the pending withdrawals must wait for --allow-mass-delete, in English (the run's
+    error, as the national agency reads it) and in Vietnamese (the admin's); None when they
+    need not."""
     with ctx.db.session() as s:
         deletes = s.scalar(
             select(func.count()).select_from(OutboxItem).where(
@@ -131,11 +133,15 @@ def mass_delete_guard(ctx: RunContext, share: float) -> str | None:
         ) or 0
     if deletes == 0 or deletes <= share * held:
         return None
+    source, part = ctx.source, f"{deletes / max(held, 1):.0%}"
+    command = f"`stisync sync {source} --allow-mass-delete`"
     return (
-        f"this run would delete {deletes} of the {held} records of source {ctx.source} in the "
-        f"national database ({deletes / max(held, 1):.0%}, more than the {share:.0%} allowed by "
-        f"mass_delete_share); nothing was deleted. If that is right, run "
-        f"`stisync sync {ctx.source} --allow-mass-delete`"
+        f"this run would delete {deletes} of the {held} records of source {source} in the "
+        f"national database ({part}, more than the {share:.0%} allowed by "
+        f"mass_delete_share); nothing was deleted. If that is right, run {command}",
+        f"lượt chạy này sẽ xoá {deletes} trong số {held} bản ghi của nguồn {source} khỏi CSDL "
+        f"quốc gia ({part}, nhiều hơn tỉ lệ {share:.0%} mà mass_delete_share cho phép); chưa "
+        f"xoá bản ghi nào. Nếu đúng là cần xoá, hãy chạy {command}",
     )
 
 

@@ -34,6 +34,7 @@ def run_row(run: Run) -> dict[str, Any]:
         "finished_at": _iso(run.finished_at),
         "counts": dict(run.counts or {}),
         "error": run.error,
+        "error_vi": run.error_vi,  # None on runs recorded before it was kept
         "report_id": run.report_id,
         "run_uid": run.run_uid,
     }

@@ -39,6 +39,8 @@ from sync.deliver import deliver, make_client
 from sync.national import NationalClient, NationalError
 from sync.runner import (
     STOP,
+    RunError,
+    internal_error,
     mark_crashed,
     national_message,
     open_state,
@@ -102,6 +104,12 @@ class Reconciliation:
     kept: list[str] = field(default_factory=list)  # extra, left because deletions = "report"
     blocked: int = 0  # withdrawals the mass-delete guard refused
     error: str | None = None  # why the check or the repair failed ("kind: detail")
+    error_vi: str | None = None  # `error` in Vietnamese, for the admin (sync.runner.RunError)
+
+    def failed(self, error: RunError) -> Reconciliation:
+        """This outcome, failed with `error`."""
+        self.error, self.error_vi = error
+        return self
 
     def by_kind(self) -> dict[str, int]:
         found = Counter(d.kind for d in self.differences)
@@ -152,12 +160,12 @@ def reconcile(
         src = config.source(source)
         namespace = load_mapping(src.mapping).namespace
     except (ConfigError, MappingConfigError) as exc:
-        return Reconciliation(source, error=f"configuration: {exc}")
+        return Reconciliation(source).failed(RunError.of("configuration", exc))
     own_db = db is None
     try:
         db = db or open_state(config)
     except StateError as exc:
-        return Reconciliation(source, namespace, error=f"state database: {exc}")
+        return Reconciliation(source, namespace).failed(RunError.of("state database", exc))
     try:
         if not repair:
             client = make_client(config.national, config.province)
@@ -169,7 +177,7 @@ def reconcile(
         try:
             lease.acquire(wait=wait)
         except SourceBusy as exc:
-            return Reconciliation(source, namespace, repair=True, error=str(exc))
+            return Reconciliation(source, namespace, repair=True).failed(RunError.of(None, exc))
         try:
             mark_crashed(db, source)
             return _repair(config, src, namespace, db, lease=lease, stop=stop or STOP,
@@ -177,7 +185,7 @@ def reconcile(
         finally:
             lease.release()
     except NationalError as exc:
-        return Reconciliation(source, namespace, repair=repair, error=national_message(exc))
+        return Reconciliation(source, namespace, repair=repair).failed(national_message(exc))
     finally:
         if own_db:
             db.dispose()
@@ -324,7 +332,8 @@ def _repair(
             src.name,
             ", ".join(f"{k} {n}" for k, n in result.by_kind().items() if n),
         )
-        status, error, national_failed = RunStatus.SUCCEEDED, None, False
+        status, national_failed = RunStatus.SUCCEEDED, False
+        error: RunError | None = None
         try:
             withdrawals = _queue(ctx, todo, namespace)
             guard = None if allow_mass_delete else mass_delete_guard(ctx, src.mass_delete_share)
@@ -332,7 +341,7 @@ def _repair(
                 # Not to wait in the outbox for the next sync: the admin decides here.
                 _unqueue(ctx, withdrawals)
                 result.blocked = len(withdrawals)
-                logger.warning("source %s: %s", src.name, guard)
+                logger.warning("source %s: %s", src.name, guard[0])
             delivered = deliver(ctx, client, config.national.batch_size, deletes=guard is None)
             if delivered.error is not None:
                 national_failed = True
@@ -340,14 +349,14 @@ def _repair(
             if guard is not None and status is RunStatus.SUCCEEDED:
                 # Withdrawals queued by a sync before may be what trips the guard: then its
                 # own words say what to do.
-                why = _blocked_message(src, len(withdrawals)) if withdrawals else guard
+                why = _blocked_message(src, len(withdrawals)) if withdrawals else RunError(*guard)
                 status, error = RunStatus.FAILED, why
         except NationalError as exc:
             national_failed = True
             status, error = RunStatus.FAILED, national_message(exc)
         except Exception as exc:  # a defect: recorded on the run, not swallowed
             logger.exception("run %s of %s failed unexpectedly", run.id, src.name)
-            status, error = RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+            status, error = RunStatus.FAILED, internal_error(exc)
         _finish(config, db, run, ctx, status=status, error=error, lease=lease,
                 national_failed=national_failed, result=result)
         return result
@@ -416,12 +425,16 @@ def _unqueue(ctx: RunContext, ids: list[int]) -> None:
     ctx.counts["queued"] = max(0, ctx.counts["queued"] - len(ids))
 
 
-def _blocked_message(src: SourceConfig, n: int) -> str:
-    return (
+def _blocked_message(src: SourceConfig, n: int) -> RunError:
+    share = f"{src.mass_delete_share:.0%}"
+    command = f"`stisync reconcile {src.name} --repair --allow-mass-delete`"
+    return RunError(
         f"reconcile would withdraw {n} record(s) of source {src.name} from the national "
-        f"database, more than its mass_delete_share ({src.mass_delete_share:.0%}) allows; "
-        f"nothing was withdrawn. If that is right, run "
-        f"`stisync reconcile {src.name} --repair --allow-mass-delete`"
+        f"database, more than its mass_delete_share ({share}) allows; "
+        f"nothing was withdrawn. If that is right, run {command}",
+        f"đối soát sẽ xoá {n} bản ghi của nguồn {src.name} khỏi CSDL quốc gia, nhiều hơn tỉ "
+        f"lệ mass_delete_share ({share}) của nguồn cho phép; chưa xoá bản ghi nào. Nếu đúng "
+        f"là cần xoá, hãy chạy {command}",
     )
 
 
@@ -432,7 +445,7 @@ def _finish(
     ctx: RunContext,
     *,
     status: RunStatus,
-    error: str | None,
+    error: RunError | None,
     lease: SourceLease,
     national_failed: bool,
     result: Reconciliation,
@@ -441,5 +454,5 @@ def _finish(
     run, status, error, counts = settle_run(db, run, ctx, status, error, lease=lease)
     report_run(config, db, run, send=not national_failed)
     result.run_id, result.run_status, result.counts = run.id, status.value, counts
-    if status in (RunStatus.FAILED, RunStatus.INTERRUPTED):
-        result.error = error
+    if error is not None and status in (RunStatus.FAILED, RunStatus.INTERRUPTED):
+        result.failed(error)

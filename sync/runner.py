@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -58,9 +59,16 @@ class RunResult:
     error: str | None = None
     planned: list[Planned] = field(default_factory=list)
     not_found: list[str] = field(default_factory=list)  # `--record` ids the source lacks
-    # `error` with a configuration error's detail in Vietnamese, for the admin; `error` is
-    # English, as the runs table keeps it.
+    # `error` in Vietnamese, for the admin; `error` is English, as the runs table keeps it.
     error_vi: str | None = None
+
+    @classmethod
+    def failed(
+        cls, source: str, error: RunError, counts: Counter[str] | None = None
+    ) -> RunResult:
+        """A run that failed before it was recorded (or a dry run that failed)."""
+        return cls(source, RunStatus.FAILED, counts if counts is not None else Counter(),
+                   error=error.en, error_vi=error.vi)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -79,6 +87,47 @@ STOP = threading.Event()
 
 # How a run's error names the `--record` ids the source did not have ("not found: A, B").
 NOT_FOUND = "not found"
+
+
+class RunError(NamedTuple):
+    """A run's error in English (`en`: the runs table's `error`, the sync report and the logs,
+    which the national agency's staff read) and in Vietnamese (`vi`: what the province's
+    admin reads; the runs table's `error_vi`). Both are made together, from the same facts.
+
+    Each part opens with the same kind words in both ("source: …", "national API
+    unavailable: …", and after "; " the parts joined on): stisync frames them in the reader's
+    language, and sync.breaker reads them back from `error`."""
+
+    en: str
+    vi: str
+
+    @classmethod
+    def of(cls, kind: str | None, exc: BaseException) -> RunError:
+        """`kind: exc` (without a kind, `exc` alone), the exception as each language says it
+        (`error_text`)."""
+        head = f"{kind}: " if kind else ""
+        return cls(f"{head}{exc}", f"{head}{error_text(exc, 'vi')}")
+
+    def then(self, more: RunError | None) -> RunError:
+        """This error, and `more` after it."""
+        if more is None:
+            return self
+        return RunError(f"{self.en}; {more.en}", f"{self.vi}; {more.vi}")
+
+
+# Why a run is marked crashed (`mark_crashed`), failed or interrupted (`settle_run`).
+CRASHED = RunError(
+    "the process running this sync stopped before it finished",
+    "tiến trình chạy lượt đồng bộ này đã dừng trước khi xong",
+)
+LEASE_LOST = RunError(
+    "the source's lease was lost during the run",
+    "lượt chạy đã mất quyền giữ nguồn (lease) giữa chừng",
+)
+STOPPED = RunError(
+    "stopped by a signal after the batch in flight",
+    "đã dừng khi nhận tín hiệu dừng, sau khi gửi xong lô đang gửi",
+)
 
 
 def open_state(config: Config) -> StateDB:
@@ -105,7 +154,8 @@ def mark_crashed(db: StateDB, source: str | None = None, *, own_lease: bool = Fa
                 q.values(
                     status=RunStatus.CRASHED,
                     finished_at=utcnow(),
-                    error="the process running this sync stopped before it finished",
+                    error=CRASHED.en,
+                    error_vi=CRASHED.vi,
                 )
             )
         )
@@ -146,11 +196,12 @@ def run_source(
         src = config.source(source)
         own_db = db is None
         db = db or open_state(config)
-    except (ConfigError, StateError) as exc:
+    except ConfigError as exc:
         logger.error("%s", exc)
-        return RunResult(
-            source, RunStatus.FAILED, error=str(exc), error_vi=error_text(exc, "vi")
-        )
+        return RunResult.failed(source, RunError.of("configuration", exc))
+    except StateError as exc:
+        logger.error("%s", exc)
+        return RunResult.failed(source, RunError.of("state database", exc))
     try:
         if dry_run:
             return _dry_run(config, src, db, full, progress, backfill=backfill, remap=remap)
@@ -164,7 +215,7 @@ def run_source(
             )
         except SourceBusy as exc:
             logger.warning("%s", exc)
-            return RunResult(source, RunStatus.FAILED, error=str(exc))
+            return RunResult.failed(source, RunError.of(None, exc))
         try:
             mark_crashed(db, source, own_lease=True)
             return _run(
@@ -184,9 +235,9 @@ def run_source(
         finally:
             lease.release()
     except SQLAlchemyError as exc:  # locked, full, read-only or lost: said plainly, not raised
-        error = f"state database: {describe_db_error(exc)}"
-        logger.error("source %s: %s", source, error)
-        return RunResult(source, RunStatus.FAILED, error=error)
+        error = state_db_error(exc)
+        logger.error("source %s: %s", source, error.en)
+        return RunResult.failed(source, error)
     finally:
         if own_db:
             db.dispose()
@@ -254,8 +305,8 @@ def _run(
         if src.former_province and src.former_province != config.province
         else "",
     )
-    status, error = RunStatus.SUCCEEDED, None
-    said: tuple[str, str] | None = None  # a configuration error's detail: English, Vietnamese
+    status: RunStatus = RunStatus.SUCCEEDED
+    error: RunError | None = None
     national_failed = False
     only = backfill.local_ids if backfill is not None and backfill.selective else None
     not_found: list[str] = []
@@ -289,32 +340,31 @@ def _run(
             national_failed = True
             status, error = RunStatus.FAILED, national_message(delivered.error)
         if blocked is not None and status is RunStatus.SUCCEEDED:
-            status, error = RunStatus.FAILED, blocked
+            status, error = RunStatus.FAILED, RunError(*blocked)
         if source_error is not None:
             status = RunStatus.FAILED
-            error = f"source: {source_error}" + (f"; {error}" if error else "")
+            error = RunError.of("source", source_error).then(error)
         if delivered.hash_mismatches:
             ctx.counts["hash_mismatch"] += delivered.hash_mismatches
     except (MappingConfigError, SourceConfigError, ConfigError) as exc:
-        status, error = RunStatus.FAILED, f"configuration: {exc}"
-        said = (str(exc), error_text(exc, "vi"))
+        status, error = RunStatus.FAILED, RunError.of("configuration", exc)
     except ConnectorError as exc:
-        status, error = RunStatus.FAILED, f"source: {exc}"
+        status, error = RunStatus.FAILED, RunError.of("source", exc)
     except NationalError as exc:
         national_failed = True
         status, error = RunStatus.FAILED, national_message(exc)
     except SQLAlchemyError as exc:  # what was committed stays; the next run carries on
-        status, error = RunStatus.FAILED, f"state database: {describe_db_error(exc)}"
+        status, error = RunStatus.FAILED, state_db_error(exc)
     except Exception as exc:  # a defect: recorded on the run, shown to the admin, not swallowed
         logger.exception("run %s of %s failed unexpectedly", run.id, src.name)
-        status, error = RunStatus.FAILED, f"internal error: {type(exc).__name__}: {exc}"
+        status, error = RunStatus.FAILED, internal_error(exc)
     faults.reach("runner.before_finish")
     run, status, error, counts = settle_run(
         db, run, ctx, status, error, lease=lease, only=only, not_found=not_found
     )
     report_run(config, db, run, send=not national_failed)
-    return RunResult(src.name, status, Counter(counts), run.id, error, not_found=not_found,
-                     error_vi=error.replace(*said) if error and said else None)
+    return RunResult(src.name, status, Counter(counts), run.id, not_found=not_found,
+                     error=error.en if error else None, error_vi=error.vi if error else None)
 
 
 def settle_run(
@@ -322,19 +372,19 @@ def settle_run(
     run: Run,
     ctx: RunContext,
     status: RunStatus,
-    error: str | None,
+    error: RunError | None,
     *,
     lease: SourceLease,
     only: Collection[str] | None = None,
     not_found: Sequence[str] = (),
-) -> tuple[Run, RunStatus, str | None, dict[str, int]]:
+) -> tuple[Run, RunStatus, RunError | None, dict[str, int]]:
     """A run's final status, from how it ended and what it leaves in the outbox (of `only`'s
-    records, for `sync --record`), recorded on its row with its counts. Every kind of run that
-    delivers (sync, remap, reconcile --repair) ends here."""
+    records, for `sync --record`), recorded on its row with its counts and its error in both
+    languages. Every kind of run that delivers (sync, remap, reconcile --repair) ends here."""
     if lease.lost and status is RunStatus.SUCCEEDED:
-        status, error = RunStatus.FAILED, "the source's lease was lost during the run"
+        status, error = RunStatus.FAILED, LEASE_LOST
     if ctx.stop.is_set() and status is not RunStatus.FAILED:
-        status, error = RunStatus.INTERRUPTED, "stopped by a signal after the batch in flight"
+        status, error = RunStatus.INTERRUPTED, STOPPED
     with db.session() as s:
         waiting = (
             select(func.count()).select_from(OutboxItem).where(OutboxItem.source == ctx.source)
@@ -348,28 +398,34 @@ def settle_run(
         status = RunStatus.PARTIAL
     if status is RunStatus.SUCCEEDED and left:
         status = RunStatus.FAILED
-        error = error or f"{left} record(s) could not be delivered and stay in the outbox"
+        error = error or RunError(
+            f"{left} record(s) could not be delivered and stay in the outbox",
+            f"{left} bản ghi chưa gửi được, vẫn nằm trong hàng chờ gửi",
+        )
     if not_found:
         # Asked for by id and not in the source: said plainly, never taken for a deletion.
         if status is RunStatus.SUCCEEDED:
             status = RunStatus.PARTIAL
-        missing = f"{NOT_FOUND}: {', '.join(not_found)}"
-        error = f"{error}; {missing}" if error else missing
+        ids = ", ".join(not_found)
+        missing = RunError(f"{NOT_FOUND}: {ids}", f"{NOT_FOUND}: {ids}")  # framed by stisync
+        error = error.then(missing) if error else missing
     counts = {k: ctx.counts.get(k, 0) for k in COUNT_KEYS}
     counts.update({k: v for k, v in ctx.counts.items() if k not in counts})
     with db.session() as s:
         row = s.get(Run, run.id)
         assert row is not None
-        row.status, row.error, row.counts, row.finished_at = status, error, counts, utcnow()
+        row.status, row.counts, row.finished_at = status, counts, utcnow()
+        row.error, row.error_vi = (error.en, error.vi) if error else (None, None)
         run = row
     logger.info(
         "run %s: %s %s",
         run.id,
         status.value,
         " ".join(f"{k}={v}" for k, v in counts.items() if v)
-        + (f" error: {error}" if error else ""),
+        + (f" error: {error.en}" if error else ""),
     )
     return run, status, error, counts
+
 
 
 def _read_from(ctx: RunContext, full: bool, backfill: Backfill | None) -> datetime | None:
@@ -388,10 +444,25 @@ def _describe_backfill(backfill: Backfill | None) -> str:
     return f", backfill since {backfill.since.isoformat()}"
 
 
-def national_message(exc: NationalError) -> str:
+def national_message(exc: NationalError) -> RunError:
+    """A run's error for a national failure. Its kind words are read back by the next run's
+    breaker (sync.breaker); the national side's own words stay as they came in both."""
     if isinstance(exc, AuthFailed):
-        return f"national API refused our credentials: {exc}"
-    return f"{national_kind(exc)}: {exc}"  # read back by the next run's breaker
+        return RunError.of("national API refused our credentials", exc)
+    return RunError.of(national_kind(exc), exc)
+
+
+def state_db_error(exc: SQLAlchemyError) -> RunError:
+    """A run's error for a failure of the state database. The driver's words, and what they
+    mean (sync.state.db), are English in both languages."""
+    detail = describe_db_error(exc)
+    return RunError(f"state database: {detail}", f"state database: {detail}")
+
+
+def internal_error(exc: Exception) -> RunError:
+    """A run's error for a defect: the exception as Python says it, in both languages."""
+    text = f"internal error: {type(exc).__name__}: {exc}"
+    return RunError(text, text)
 
 
 def report_run(config: Config, db: StateDB, run: Run, *, send: bool) -> None:
@@ -434,9 +505,10 @@ def _dry_run(
             )
         finally:
             connector.close()
-    except (MappingConfigError, ConnectorError, ConfigError) as exc:
-        return RunResult(src.name, RunStatus.FAILED, ctx.counts, error=str(exc),
-                         error_vi=error_text(exc, "vi"))
+    except (MappingConfigError, SourceConfigError, ConfigError) as exc:  # named as a run's
+        return RunResult.failed(src.name, RunError.of("configuration", exc), ctx.counts)
+    except ConnectorError as exc:
+        return RunResult.failed(src.name, RunError.of("source", exc), ctx.counts)
     not_found = backfill.not_found() if backfill is not None else []
     status = (
         RunStatus.PARTIAL if ctx.counts["invalid"] or not_found else RunStatus.SUCCEEDED

@@ -177,7 +177,7 @@ def test_the_national_side_down_exits_2(tmp_path: Path, state_url: str) -> None:
         assert out.returncode == 2
         assert "tinh-csv: thất bại" in out.stdout
         assert "  Hệ thống quốc gia không sẵn sàng (các bản ghi chờ gửi ở lượt chạy sau): " \
-            "national API POST" in out.stdout
+            "API quốc gia POST" in out.stdout
 
 
 def test_a_manual_sync_of_a_busy_source_refuses_or_waits(tmp_path: Path, state_url: str) -> None:

@@ -34,14 +34,22 @@ class TokenAuth(Protocol):
     def invalidate(self) -> None: ...
 
 
-def _check_token(token: object, what: str) -> str:
+def _token_fault(token: object) -> tuple[str, str] | None:
+    """What makes `token` unusable, in English and in Vietnamese; None when it is usable."""
     if not isinstance(token, str) or not token.strip():
-        raise ValueError(f"{what} is empty")
-    token = token.strip()
+        return "is empty", "rỗng"
     # A newline or space would corrupt the Authorization header (or smuggle another one).
-    if re.search(r"[\s\x00-\x1f\x7f]", token):
-        raise ValueError(f"{what} holds spaces or control characters")
-    return token
+    if re.search(r"[\s\x00-\x1f\x7f]", token.strip()):
+        return "holds spaces or control characters", "chứa khoảng trắng hoặc ký tự điều khiển"
+    return None
+
+
+def _check_token(token: object, what: str) -> str:
+    fault = _token_fault(token)
+    if fault is not None:
+        raise ValueError(f"{what} {fault[0]}")
+    assert isinstance(token, str)
+    return token.strip()
 
 
 class StaticToken:
@@ -137,10 +145,14 @@ class ClientCredentials:
         status = response.status_code
         if 400 <= status < 500 and status != 429:
             code, message, _ = error_body(response)
-            detail = ": ".join(p for p in (code, message) if p) or response.reason or "no detail"
+            said = ": ".join(p for p in (code, message) if p) or response.reason
+            detail = said or "no detail"
             raise AuthFailed(
                 f"national API token endpoint {what}: {status} {detail}: check "
                 f"client_id {self.client_id!r}, its secret and token_url",
+                text_vi=f"nơi cấp mã truy cập của API quốc gia {what}: {status} "
+                f"{said or 'không có chi tiết'}: hãy kiểm tra client_id {self.client_id!r}, "
+                "client_secret của nó và token_url",
                 status=status,
                 code=code,
                 message=message or detail,
@@ -157,23 +169,29 @@ class ClientCredentials:
         return self._read(data, what, url)
 
     def _read(self, data: object, what: str, url: str) -> tuple[str, float | None]:
-        def broken(why: str) -> NationalError:
+        def broken(why: str, why_vi: str) -> NationalError:
             return NationalError(
-                f"national API token endpoint {what}: {why}", status=200, url=url, method="POST"
+                f"national API token endpoint {what}: {why}",
+                text_vi=f"nơi cấp mã truy cập của API quốc gia {what}: {why_vi}",
+                status=200,
+                url=url,
+                method="POST",
             )
 
         if not isinstance(data, dict):
-            raise broken("the answer is not a JSON object")
+            raise broken("the answer is not a JSON object",
+                         "câu trả lời không phải một đối tượng JSON")
         token = data.get("access_token")
         if not isinstance(token, str) or not token:
-            raise broken("the answer has no access_token")
-        try:
-            token = _check_token(token, "access_token")
-        except ValueError as exc:
-            raise broken(str(exc)) from exc
+            raise broken("the answer has no access_token", "câu trả lời không có access_token")
+        fault = _token_fault(token)
+        if fault is not None:
+            raise broken(f"access_token {fault[0]}", f"access_token {fault[1]}")
+        token = token.strip()
         kind = data.get("token_type", "Bearer")
         if not isinstance(kind, str) or kind.lower() != "bearer":
-            raise broken(f"token_type is {kind!r}, not Bearer")
+            raise broken(f"token_type is {kind!r}, not Bearer",
+                         f"token_type là {kind!r}, không phải Bearer")
         expires_in = data.get("expires_in")
         if expires_in is None:  # RFC 6749 makes it optional: keep the token until a 401
             logger.debug("national API token fetched, no expiry given")
@@ -183,7 +201,8 @@ class ClientCredentials:
             or not isinstance(expires_in, (int, float))
             or expires_in <= 0
         ):
-            raise broken(f"expires_in is {expires_in!r}, not a positive number of seconds")
+            raise broken(f"expires_in is {expires_in!r}, not a positive number of seconds",
+                         f"expires_in là {expires_in!r}, không phải một số giây dương")
         # A short-lived token would otherwise be renewed on every call.
         lifetime = expires_in - min(self.leeway, expires_in / 2)
         logger.debug("national API token fetched, renewing in %.0f s", lifetime)

@@ -157,12 +157,13 @@ class NationalClient:
                     fields
                     or ({"field": "", "code": code or "rejected", "message": message or ""},),
                 )
-            result = WriteResult.from_json(
-                self._json(response, "PUT"), where=describe("PUT", response.url), url=response.url
-            )
+            what = describe("PUT", response.url)
+            result = WriteResult.from_json(self._json(response, "PUT"), where=what,
+                                           url=response.url)
             if result.local_id != local_id:
                 raise NationalError(
-                    f"national API {describe('PUT', response.url)}: answered for "
+                    f"national API {what}: answered for {result.local_id!r}",
+                    text_vi=f"API quốc gia {what}: câu trả lời là cho bản ghi "
                     f"{result.local_id!r}",
                     url=response.url,
                 )
@@ -216,7 +217,9 @@ class NationalClient:
             if exc.status not in _BATCH_REFUSED:
                 raise
             raise BatchRefused(
-                f"{exc} (batch of {len(ids)} records refused whole)", **exc._fields()
+                f"{exc} (batch of {len(ids)} records refused whole)",
+                text_vi=f"{exc.text('vi')} (cả lô {len(ids)} bản ghi bị từ chối)",
+                **exc._fields(),
             ) from exc
 
     def delete_task(self, local_id: str) -> bool:
@@ -261,9 +264,11 @@ class NationalClient:
         def parse(response: requests.Response) -> str:
             report_id = self._object(response, "POST").get("report_id")
             if not isinstance(report_id, str) or not report_id:
+                call = describe("POST", response.url)
                 raise NationalError(
-                    f"national API {describe('POST', response.url)}: no report_id "
-                    f"in the answer for {what}",
+                    f"national API {call}: no report_id in the answer for {what}",
+                    text_vi=f"API quốc gia {call}: câu trả lời cho báo cáo đồng bộ "
+                    f"{report['run_id']!r} không có report_id",
                     url=response.url,
                 )
             return report_id
@@ -306,7 +311,10 @@ class NationalClient:
             page = self._call("GET", path, lambda r: self._object(r, "GET"), params=params)
             items = page.get("items")
             if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                raise NationalError(f"national API GET {path}: items is not a list of objects")
+                raise NationalError(
+                    f"national API GET {path}: items is not a list of objects",
+                    text_vi=f"API quốc gia GET {path}: items không phải một danh sách đối tượng",
+                )
             yield from items
             token = page.get("next_page_token") or None
             if token is None:
@@ -314,7 +322,9 @@ class NationalClient:
             if not isinstance(token, str) or token in seen:
                 raise NationalError(
                     f"national API GET {path}: next_page_token {token!r} "
-                    "repeats or is not a string; stopping to avoid a loop"
+                    "repeats or is not a string; stopping to avoid a loop",
+                    text_vi=f"API quốc gia GET {path}: next_page_token {token!r} bị lặp lại "
+                    "hoặc không phải chuỗi; dừng đọc để tránh lặp vô tận",
                 )
             seen.add(token)
 
@@ -324,12 +334,16 @@ class NationalClient:
         items = data.get("results") if isinstance(data, dict) else data
         if not isinstance(items, list):
             raise NationalError(
-                f"national API {what}: the answer has no results list", url=response.url
+                f"national API {what}: the answer has no results list",
+                text_vi=f"API quốc gia {what}: câu trả lời không có danh sách results",
+                url=response.url,
             )
         wanted = set(ids)
         found: dict[str, WriteResult] = {}
         for i, item in enumerate(items):
-            result = WriteResult.from_json(item, where=f"{what} result {i}", url=response.url)
+            result = WriteResult.from_json(
+                item, where=f"{what} result {i}", where_vi=f"{what} kết quả {i}", url=response.url
+            )
             if result.local_id not in wanted:
                 logger.warning(
                     "national API %s: result for %r, which was not sent; ignored",
@@ -340,9 +354,11 @@ class NationalClient:
             found[result.local_id] = result
         missing = [i for i in ids if i not in found]
         if missing:
+            shown = ", ".join(missing[:10])
             raise NationalError(
-                f"national API {what}: no result for {len(missing)} sent "
-                f"record(s): {', '.join(missing[:10])}",
+                f"national API {what}: no result for {len(missing)} sent record(s): {shown}",
+                text_vi=f"API quốc gia {what}: không có kết quả cho {len(missing)} bản ghi đã "
+                f"gửi: {shown}",
                 url=response.url,
             )
         return [found[i] for i in ids]
@@ -367,9 +383,10 @@ class NationalClient:
     def _object(self, response: requests.Response, method: str) -> dict[str, Any]:
         data = self._json(response, method)
         if not isinstance(data, dict):
+            what, got = describe(method, response.url), type(data).__name__
             raise NationalError(
-                f"national API {describe(method, response.url)}: expected a JSON "
-                f"object, got {type(data).__name__}",
+                f"national API {what}: expected a JSON object, got {got}",
+                text_vi=f"API quốc gia {what}: cần một đối tượng JSON, nhận được {got}",
                 url=response.url,
             )
         return data
@@ -404,20 +421,26 @@ class NationalClient:
                 if response.status_code == 401:
                     error = classify(response, None, url=url, method=method)
                     assert error is not None
-                    hint = (
-                        "a freshly fetched token was refused too"
+                    hint, hint_vi = (
+                        ("a freshly fetched token was refused too",
+                         "mã truy cập vừa lấy mới cũng bị từ chối")
                         if self.auth.renewable
-                        else "the static token was refused"
+                        else ("the static token was refused", "mã truy cập cố định bị từ chối")
                     )
-                    raise AuthFailed(f"{error}: {hint}", **error._fields())
+                    raise AuthFailed(
+                        f"{error}: {hint}", text_vi=f"{error.text('vi')}: {hint_vi}",
+                        **error._fields(),
+                    )
             if response.status_code not in passthrough:
                 error = classify(response, None, url=url, method=method)
                 if error is not None:
                     raise error
                 if response.status_code not in ok:
+                    what, status = describe(method, url), response.status_code
                     raise NationalError(
-                        f"national API {describe(method, url)}: unexpected "
-                        f"status {response.status_code}",
+                        f"national API {what}: unexpected status {status}",
+                        text_vi=f"API quốc gia {what}: mã trạng thái HTTP {status} không "
+                        "mong đợi",
                         status=response.status_code,
                         url=url,
                         method=method,

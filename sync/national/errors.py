@@ -14,12 +14,18 @@ class NationalError(Exception):
     `errors` the field errors of a validation answer. Plain `NationalError`s are answers that
     break the contract (a missing batch result, an unknown status): neither retried nor a
     verdict on the request.
+
+    `str(err)` is English: logs, run records and sync reports are read by the national
+    agency's staff. The province's admin reads `text("vi")`, the same facts in Vietnamese
+    (`text_vi`), the server's own words quoted as they came; an error raised without a
+    Vietnamese text is said in English in both.
     """
 
     def __init__(
         self,
         text: str,
         *,
+        text_vi: str | None = None,
         status: int | None = None,
         code: str | None = None,
         message: str | None = None,
@@ -28,12 +34,19 @@ class NationalError(Exception):
         errors: tuple[Mapping[str, Any], ...] = (),
     ) -> None:
         super().__init__(text)
+        self.text_vi = text_vi
         self.status = status
         self.code = code
         self.message = message if message is not None else text
         self.url = url
         self.method = method
         self.errors = errors
+
+    def text(self, lang: str = "vi") -> str:
+        """The whole error in `lang` ("vi" or "en")."""
+        if lang == "en" or self.text_vi is None:
+            return str(self)
+        return self.text_vi
 
     def _fields(self) -> dict[str, Any]:
         return {
@@ -72,9 +85,11 @@ class BatchRefused(PermanentError):
 class RetryBudgetExceeded(TransientError):
     """Retries used up (attempts or total time). `last` is the error of the final attempt."""
 
-    def __init__(self, text: str, *, last: NationalError) -> None:
+    def __init__(self, text: str, *, last: NationalError, text_vi: str | None = None) -> None:
         fields = last._fields()
-        super().__init__(text, retry_after=getattr(last, "retry_after", None), **fields)
+        super().__init__(
+            text, text_vi=text_vi, retry_after=getattr(last, "retry_after", None), **fields
+        )
         self.last = last
 
 
@@ -93,6 +108,8 @@ class CircuitOpen(NationalError):
     rest in the outbox instead of hammering a struggling server (sync.breaker). `last` is the
     failure that opened the circuit."""
 
-    def __init__(self, text: str, *, last: NationalError | None = None) -> None:
-        super().__init__(text, **(last._fields() if last is not None else {}))
+    def __init__(
+        self, text: str, *, last: NationalError | None = None, text_vi: str | None = None
+    ) -> None:
+        super().__init__(text, text_vi=text_vi, **(last._fields() if last is not None else {}))
         self.last = last

@@ -85,10 +85,16 @@ class RunBudget:
         """Whether one more retry, after waiting `wait` seconds, fits."""
         return self.retries < self.max_retries and self.seconds + wait <= self.max_seconds
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
+        """Why the run retries no more, in `lang` ("en" or "vi")."""
+        if lang == "en":
+            return (
+                f"the run's retry budget is used up ({self.retries} of {self.max_retries} "
+                f"retries, {self.seconds:.0f} of {self.max_seconds:.0f} s spent retrying)"
+            )
         return (
-            f"the run's retry budget is used up ({self.retries} of {self.max_retries} "
-            f"retries, {self.seconds:.0f} of {self.max_seconds:.0f} s spent retrying)"
+            f"lượt chạy đã dùng hết hạn mức thử lại ({self.retries} trên {self.max_retries} "
+            f"lần thử lại, {self.seconds:.0f} trên {self.max_seconds:.0f} giây để thử lại)"
         )
 
 
@@ -154,13 +160,17 @@ def error_body(response: requests.Response) -> tuple[str | None, str | None, Fie
     )
 
 
-def _field_summary(errors: FieldErrors) -> str:
+def _field_summary(errors: FieldErrors, lang: str) -> str:
+    """The first field errors of an answer, the server's words as they came; `lang` says the
+    count of the others."""
     shown = [
         f"{e.get('field') or '?'} ({e.get('code') or '?'}: {e.get('message') or ''})"
         for e in errors[:_MAX_FIELD_ERRORS_SHOWN]
     ]
     more = len(errors) - len(shown)
-    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+    if more <= 0:
+        return "; ".join(shown)
+    return "; ".join(shown) + (f"; and {more} more" if lang == "en" else f"; và {more} lỗi khác")
 
 
 def classify(
@@ -180,6 +190,7 @@ def classify(
         method = getattr(request, "method", None)
     what = describe(method, url)
     where: dict[str, Any] = {"url": url, "method": method}
+    head, head_vi = f"national API {what}", f"API quốc gia {what}"
     if response is None:
         if exc is None:
             raise ValueError("classify() needs a response or an exception")
@@ -192,37 +203,55 @@ def classify(
                 requests.exceptions.ContentDecodingError,
             ),
         ):
-            kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-            return TransientError(f"national API {what}: {kind}: {network_reason(exc)}", **where)
-        return PermanentError(f"national API {what}: request could not be sent: {exc}", **where)
+            timed_out = isinstance(exc, requests.Timeout)
+            kind, kind_vi = (
+                ("timed out", "hết thời gian chờ") if timed_out
+                else ("connection failed", "không kết nối được")
+            )
+            reason = network_reason(exc)
+            return TransientError(
+                f"{head}: {kind}: {reason}", text_vi=f"{head_vi}: {kind_vi}: {reason}", **where
+            )
+        return PermanentError(
+            f"{head}: request could not be sent: {exc}",
+            text_vi=f"{head_vi}: không gửi được yêu cầu: {exc}",
+            **where,
+        )
     status = response.status_code
     where["status"] = status
     if status < 300:
         if exc is None:
             return None
         return TransientError(
-            f"national API {what}: answered {status} but the body is cut or not JSON ({exc})",
+            f"{head}: answered {status} but the body is cut or not JSON ({exc})",
+            text_vi=f"{head_vi}: đã trả lời {status} nhưng nội dung bị cắt ngang hoặc không "
+            f"phải JSON ({exc})",
             **where,
         )
     code, message, fields = error_body(response)
-    detail = ": ".join(p for p in (code, message) if p) or response.reason or "no detail"
+    # The server's own words (its code, its message, the HTTP reason) are quoted as they came.
+    said = ": ".join(p for p in (code, message) if p) or response.reason
+    detail, detail_vi = said or "no detail", said or "không có chi tiết"
     if fields:
-        detail += f"; field errors: {_field_summary(fields)}"
-    text = f"national API {what}: {status} {detail}"
+        detail += f"; field errors: {_field_summary(fields, 'en')}"
+        detail_vi += f"; lỗi ở các trường: {_field_summary(fields, 'vi')}"
+    text, text_vi = f"{head}: {status} {detail}", f"{head_vi}: {status} {detail_vi}"
     where.update(code=code, message=message or detail, errors=fields)
     if status in TRANSIENT_STATUSES:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return TransientError(text, retry_after=retry_after, **where)
+        return TransientError(text, text_vi=text_vi, retry_after=retry_after, **where)
     if status == 401:
-        return AuthFailed(text, **where)
+        return AuthFailed(text, text_vi=text_vi, **where)
     if status == 403:
         m = _PROVINCE_IN_PATH.search(urlsplit(url).path)
         province = unquote(m.group(1)) if m else "?"
         return PermanentError(
-            f"national API {what}: 403 province {province} not allowed for this client ({detail})",
+            f"{head}: 403 province {province} not allowed for this client ({detail})",
+            text_vi=f"{head_vi}: 403 thông tin xác thực này không có quyền với tỉnh {province} "
+            f"({detail_vi})",
             **where,
         )
-    return PermanentError(text, **where)
+    return PermanentError(text, text_vi=text_vi, **where)
 
 
 class _Budget:
@@ -286,9 +315,12 @@ class _Budget:
         if refusal is not None:
             raise refusal from error
         if error.retry_after is not None and error.retry_after > self.policy.max_retry_after:
+            asked, allowed = error.retry_after, self.policy.max_retry_after
             raise RetryAfterTooLong(
-                f"{error}; the server asks to wait {error.retry_after:.0f} s, longer than the "
-                f"{self.policy.max_retry_after:.0f} s allowed: try again in a later run",
+                f"{error}; the server asks to wait {asked:.0f} s, longer than the "
+                f"{allowed:.0f} s allowed: try again in a later run",
+                text_vi=f"{error.text('vi')}; máy chủ yêu cầu chờ {asked:.0f} giây, lâu hơn "
+                f"mức {allowed:.0f} giây cho phép: hãy thử lại ở lượt chạy sau",
                 retry_after=error.retry_after,
                 **error._fields(),
             ) from error
@@ -297,11 +329,14 @@ class _Budget:
             raise RunBudgetSpent(
                 f"{error} (not retried: {self.run.describe()}; the rest waits for the next "
                 "run)",
+                text_vi=f"{error.text('vi')} (không thử lại: {self.run.describe('vi')}; phần "
+                "còn lại chờ lượt chạy sau)",
                 last=error,
             ) from error
+        tries, spent = state.attempt_number, self.elapsed(state)
         raise RetryBudgetExceeded(
-            f"{error} (gave up after {state.attempt_number} attempt(s) in "
-            f"{self.elapsed(state):.1f} s)",
+            f"{error} (gave up after {tries} attempt(s) in {spent:.1f} s)",
+            text_vi=f"{error.text('vi')} (đã dừng sau {tries} lần thử trong {spent:.1f} giây)",
             last=error,
         ) from error
 

@@ -115,7 +115,10 @@ class Run(Base):
     finished_at: Mapped[datetime | None]
     scheduled_for: Mapped[datetime | None]
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # English: sync reports and logs carry it
+    # The same error in Vietnamese, for the province's admin (sync.runner.RunError); empty
+    # on runs recorded before it was kept, and on runs whose error has no Vietnamese.
+    error_vi: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(200))
     pid: Mapped[int | None]
     report_id: Mapped[str | None] = mapped_column(String(100))
