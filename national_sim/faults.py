@@ -31,9 +31,12 @@ class Faults:
     `failure_rate`: share of requests answered 429 or 503 with `Retry-After: retry_after`
     (as an HTTP-date instead of delta-seconds when `retry_after_http_date`).
     `latency`: seconds slept before answering each request. `reject_ids`: local_ids refused as
-    invalid whatever their content. `down`: every request answered 503 without Retry-After.
-    `store_then_drop`: how many of the next writes are stored and then answered 500, as a
-    connection cut after the commit would look to the client. `seed` makes the draws repeatable.
+    invalid whatever their content. `crash_ids`: local_ids the server fails on (500, nothing
+    stored), alone or in a batch: a defect of the national side with one record's content,
+    which fails the whole batch it travels in. `down`: every request answered 503 without
+    Retry-After. `store_then_drop`: how many of the next writes are stored and then answered
+    500, as a connection cut after the commit would look to the client. `seed` makes the
+    draws repeatable.
 
     The network faults hit writes (`PUT`/`DELETE` of a task, `POST tasks:batch`) that were
     stored: the client cannot tell what happened and must send them again. `reset`: how many
@@ -48,6 +51,7 @@ class Faults:
     retry_after_http_date: bool = False
     latency: float = 0.0
     reject_ids: frozenset[str] = field(default_factory=frozenset)
+    crash_ids: frozenset[str] = field(default_factory=frozenset)
     down: bool = False
     store_then_drop: int = 0
     seed: int = 0
@@ -57,8 +61,9 @@ class Faults:
     slow_seconds: float = 5.0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.reject_ids, frozenset):
-            object.__setattr__(self, "reject_ids", _coerce("reject_ids", self.reject_ids))
+        for name in ("reject_ids", "crash_ids"):
+            if not isinstance(getattr(self, name), frozenset):
+                object.__setattr__(self, name, _coerce(name, getattr(self, name)))
         if not 0.0 <= self.failure_rate <= 1.0:
             raise FaultConfigError("failure_rate",
                                    f"must be between 0 and 1, not {self.failure_rate}")
@@ -83,6 +88,7 @@ class Faults:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["reject_ids"] = sorted(self.reject_ids)
+        d["crash_ids"] = sorted(self.crash_ids)
         return d
 
 
@@ -91,7 +97,7 @@ def _coerce(key: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise FaultConfigError(key, f"must be true or false, not {value!r}")
         return value
-    if key == "reject_ids":
+    if key in ("reject_ids", "crash_ids"):
         if isinstance(value, str) or not isinstance(value, (list, tuple, set, frozenset)):
             raise FaultConfigError(key, f"must be a list of local_ids, not {value!r}")
         if not all(isinstance(v, str) for v in value):
@@ -158,6 +164,12 @@ class FaultController:
     def rejects(self, local_id: object) -> bool:
         with self._lock:
             return isinstance(local_id, str) and local_id in self._faults.reject_ids
+
+    def crashes(self, local_ids: list[object]) -> str | None:
+        """The first of `local_ids` the server fails on (the crash_ids fault), if any."""
+        with self._lock:
+            crash = self._faults.crash_ids
+            return next((i for i in local_ids if isinstance(i, str) and i in crash), None)
 
     def take_drop(self) -> bool:
         """Whether this write is to be stored and then answered 500; uses up one drop."""

@@ -104,6 +104,13 @@ def _write_all(
     """Results in the order sent; the valid records are stored together, in one transaction.
     The national_id and revision a rejected record already has are read in one query for
     the batch, before the valid ones are written."""
+    crash = st.faults.crashes(
+        [r.get("local_id", path_local_id) if isinstance(r, dict) else None for r in records]
+    )
+    if crash is not None:
+        raise ApiError(
+            500, "internal_error", f"the server failed on record {crash} (simulated crash_ids)"
+        )
     checked = [_checked(st, record, path_local_id) for record in records]
     known = st.store.identities(
         province, {c.local_id for c in checked if isinstance(c, _Rejected) and c.local_id}

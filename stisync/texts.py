@@ -309,6 +309,7 @@ _TEXTS: Catalog = {
     # Why a record is in quarantine (QuarantineReason).
     "reason.invalid": ("không hợp lệ", "invalid"),
     "reason.rejected": ("bị hệ thống quốc gia từ chối", "rejected"),
+    "reason.failing": ("hệ thống quốc gia lỗi riêng với hồ sơ này", "failing"),
     "reason.dead": ("ngừng gửi sau nhiều lần thất bại", "dead"),
     # The counts of a run (sync.context.COUNT_KEYS), as "created 20, invalid 1".
     "count.fetched": ("đọc", "fetched"),

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, true
 
 from connectors.base import describe_origin
 from sync import faults
@@ -18,13 +18,17 @@ from sync.deletions import deleted_event
 from sync.national import (
     AuthFailed,
     BatchRefused,
+    CircuitOpen,
     ClientCredentials,
     NationalClient,
     NationalError,
     PermanentError,
+    RetryAfterTooLong,
     RetryPolicy,
     RunBudget,
+    RunBudgetSpent,
     StaticToken,
+    TransientError,
     WriteResult,
     WriteStatus,
 )
@@ -223,23 +227,29 @@ def _apply(
             )
 
 
-def _mark_failed(ctx: RunContext, items: list[OutboxItem], error: NationalError) -> None:
+def _mark_failed(
+    ctx: RunContext, items: list[OutboxItem], error: NationalError, *, count: bool
+) -> None:
+    """Note the error on the items, and with `count` one more failed attempt."""
     with ctx.db.session() as s:
         for item in items:
             row = s.get(OutboxItem, item.id)
             if row is not None:
-                row.attempts += 1
+                row.attempts += 1 if count else 0
                 row.last_error = str(error)[:2000]
 
 
-def _send(client: NationalClient, items: list[OutboxItem]) -> dict[str, WriteResult]:
-    try:
-        results = client.put_batch([i.record for i in items])
-        return {r.local_id: r for r in results}
-    except BatchRefused as exc:
-        logger.warning(
-            "batch of %d refused whole (%s); sending one record at a time", len(items), exc
-        )
+def _send(
+    client: NationalClient, items: list[OutboxItem], *, alone: bool = False
+) -> dict[str, WriteResult]:
+    if not alone:
+        try:
+            results = client.put_batch([i.record for i in items])
+            return {r.local_id: r for r in results}
+        except BatchRefused as exc:
+            logger.warning(
+                "batch of %d refused whole (%s); sending one record at a time", len(items), exc
+            )
     out: dict[str, WriteResult] = {}
     for item in items:
         try:
@@ -268,46 +278,244 @@ def deliver(
     deletes: bool = True,
     only: Collection[str] | None = None,
 ) -> DeliverResult:
-    """Send the source's outbox, oldest first, until it is empty, the run is stopped, or the
-    national side fails (then what is left stays in the outbox for the next run). With
-    `deletes` false, withdrawals wait (the mass-delete guard tripped); with `only`, the
-    records of those local_ids alone are sent (`sync --record`). The circuit breaker
-    (sync.breaker) watches every request of `client` and stops delivery when most fail."""
+    """Send the source's outbox until it is empty, the run is stopped, or the national side
+    fails (then what is left stays in the outbox for the next run). With `deletes` false,
+    withdrawals wait (the mass-delete guard tripped); with `only`, the records of those
+    local_ids alone are sent (`sync --record`). The circuit breaker (sync.breaker) watches
+    every request of `client` and stops delivery when most fail.
+
+    Records go out oldest first, in batches. A record whose batch failed before is a suspect:
+    one record the national side cannot take (a 5xx on its content) fails every batch it
+    travels in, so suspects go after the others, one per request, least tried first. One that
+    fails alone while the national side answers the others is `failing` (quarantine): tried
+    again each run, never holding up the rest, and dead after `dead_after` runs so
+    (sync.quarantine.bury_dead)."""
     out = DeliverResult()
-    breaker = _breaker(ctx, client)
-    last_id = 0
-    while not ctx.stop.is_set():
-        query = select(OutboxItem).where(OutboxItem.source == ctx.source, OutboxItem.id > last_id)
-        if not deletes:
-            query = query.where(OutboxItem.op == Operation.UPSERT)
-        if only is not None:
-            query = query.where(OutboxItem.local_id.in_(sorted(only)))
-        with ctx.db.session() as s:
-            items = list(
-                s.scalars(query.order_by(OutboxItem.id).limit(breaker.batch_size(batch_size)))
-            )
-        if not items:
-            break
-        last_id = items[-1].id
-        faults.reach("deliver.after_claim")
-        upserts = [i for i in items if i.op is Operation.UPSERT]
-        withdrawals = [i for i in items if i.op is Operation.DELETE]
-        faults.reach("deliver.before_http")
-        try:
-            results = _send(client, upserts) if upserts else {}
-            for item in withdrawals:
-                client.delete_task(item.local_id)  # 404: already absent, which is the aim
-        except NationalError as exc:
-            _mark_failed(ctx, items, exc)
-            out.error = exc
-            logger.error("source %s: delivery stopped: %s", ctx.source, exc)
-            break
-        faults.reach("deliver.after_http")
-        _apply(ctx, upserts, results, out)
-        _apply_withdrawals(ctx, withdrawals)
-        faults.reach("deliver.after_mark")
-        ctx.tick("sent")
+    run = _Delivery(ctx, client, _breaker(ctx, client), _pending(ctx, deletes, only), out)
+    if run.batches(batch_size):
+        run.suspects()
     return out
+
+
+def _pending(ctx: RunContext, deletes: bool, only: Collection[str] | None) -> Select[Any]:
+    query = select(OutboxItem).where(OutboxItem.source == ctx.source)
+    if not deletes:
+        query = query.where(OutboxItem.op == Operation.UPSERT)
+    if only is not None:
+        query = query.where(OutboxItem.local_id.in_(sorted(only)))
+    return query
+
+
+@dataclass
+class _Delivery:
+    """One delivery: the outbox items it may send (`pending`) and where it stands."""
+
+    ctx: RunContext
+    client: NationalClient
+    breaker: CircuitBreaker
+    pending: Select[Any]
+    out: DeliverResult
+
+    def batches(self, batch_size: int) -> bool:
+        """The records never tried, in batches; False when delivery stopped on a failure."""
+        last_id = 0
+        fresh = self.pending.where(OutboxItem.attempts == 0)
+        while not self.ctx.stop.is_set():
+            with self.ctx.db.session() as s:
+                items = list(
+                    s.scalars(
+                        fresh.where(OutboxItem.id > last_id)
+                        .order_by(OutboxItem.id)
+                        .limit(self.breaker.batch_size(batch_size))
+                    )
+                )
+            if not items:
+                break
+            last_id = items[-1].id
+            sent = self.client.requests_sent
+            try:
+                _deliver_items(self.ctx, self.client, items, self.out)
+            except NationalError as exc:
+                self.stop(items, exc, suspect=self.client.requests_sent > sent)
+                return False
+        return True
+
+    def suspects(self) -> None:
+        """The records tried before, one per request, least tried first."""
+        tried: set[int] = set()
+        suspects = self.pending.where(OutboxItem.attempts > 0)
+        with self.ctx.db.session() as s:
+            if s.scalars(suspects.limit(1)).first() is None:
+                return
+        if not self.breaker.last_answered and not self.canary():
+            return
+        while not self.ctx.stop.is_set():
+            with self.ctx.db.session() as s:
+                item = s.scalars(
+                    suspects.where(OutboxItem.id.not_in(tried) if tried else true())
+                    .order_by(OutboxItem.attempts, OutboxItem.id)
+                    .limit(1)
+                ).first()
+            if item is None:
+                return
+            tried.add(item.id)
+            answering = self.breaker.last_answered and self.breaker.open is None
+            sent = self.client.requests_sent
+            try:
+                _deliver_items(self.ctx, self.client, [item], self.out, alone=True)
+            except NationalError as exc:
+                if answering and _about_the_record(exc):
+                    self.breaker.forgive()
+                    _failed_alone(self.ctx, item, exc)
+                    continue
+                self.stop([item], exc, suspect=self.client.requests_sent > sent)
+                return
+
+    def canary(self) -> bool:
+        """Nothing was answered yet this run: ask the national side for a record it holds,
+        so that a suspect failing next is known to fail alone. False when delivery stopped
+        because the side does not answer (or nothing was ever delivered to ask for)."""
+        with self.ctx.db.session() as s:
+            known = s.scalars(
+                select(RecordState.local_id)
+                .where(RecordState.source == self.ctx.source, RecordState.revision.is_not(None))
+                .order_by(RecordState.delivered_at.desc())
+                .limit(1)
+            ).first()
+        if known is None:
+            return True  # the suspects go out, but a failure is not laid at their door
+        try:
+            self.client.get_task(known)
+        except NationalError as exc:
+            self.stop([], exc, suspect=False)
+            return False
+        return True
+
+    def stop(self, items: list[OutboxItem], exc: NationalError, *, suspect: bool) -> None:
+        """Delivery ends on `exc`. The items are suspects (tried again one per request) when
+        the failed request carried them and the failure may be theirs."""
+        _mark_failed(self.ctx, items, exc, count=suspect and _about_the_record(exc))
+        self.out.error = exc
+        logger.error("source %s: delivery stopped: %s", self.ctx.source, exc)
+
+
+def _deliver_items(
+    ctx: RunContext,
+    client: NationalClient,
+    items: list[OutboxItem],
+    out: DeliverResult,
+    *,
+    alone: bool = False,
+) -> None:
+    """One batch: its upserts in one request (one at a time if refused whole, or `alone`),
+    then its withdrawals; raises the NationalError that stopped it, having recorded nothing."""
+    faults.reach("deliver.after_claim")
+    upserts = [i for i in items if i.op is Operation.UPSERT]
+    withdrawals = [i for i in items if i.op is Operation.DELETE]
+    faults.reach("deliver.before_http")
+    results = _send(client, upserts, alone=alone) if upserts else {}
+    for item in withdrawals:
+        client.delete_task(item.local_id)  # 404: already absent, which is the aim
+    faults.reach("deliver.after_http")
+    _apply(ctx, upserts, results, out)
+    _apply_withdrawals(ctx, withdrawals)
+    faults.reach("deliver.after_mark")
+    ctx.tick("sent")
+
+
+def _about_the_record(exc: NationalError) -> bool:
+    """Whether a failure of a request carrying one record may be that record's: a 5xx or a
+    cut connection that outlasted the retries, or opened the circuit doing so. Not a
+    `Retry-After` too long, nor the run's retry budget spent: those are the side's state."""
+    if isinstance(exc, CircuitOpen):
+        exc = exc.last or exc
+    return (
+        isinstance(exc, TransientError)
+        and not isinstance(exc, (RetryAfterTooLong, RunBudgetSpent))
+        and exc.status != 429
+    )
+
+
+def _failed_alone(ctx: RunContext, item: OutboxItem, exc: NationalError) -> None:
+    """The national side answered the request before this one and failed on this record
+    alone: count it against the record (quarantine, `failing`) and let the others go on."""
+    assert ctx.run_id is not None
+    now = utcnow()
+    cause = exc.last if isinstance(exc, CircuitOpen) and exc.last else exc
+    reason = str(cause)
+    problems = [
+        {
+            "path": "",
+            "code": "national_failure",
+            "message_vi": "Hệ thống quốc gia gặp lỗi khi nhận riêng hồ sơ này, trong khi vẫn "
+            f"nhận các hồ sơ khác: {cause.text('vi')}",
+            "message_en": "The national system failed on this record sent alone, while it "
+            f"took the others: {reason}",
+        }
+    ]
+    where = describe_origin(item.origin) if item.origin else None
+    with ctx.db.session() as s:
+        row = s.get(OutboxItem, item.id)
+        if row is None:
+            return
+        row.attempts += 1
+        row.last_error = reason[:2000]
+        q = s.scalars(
+            select(QuarantineItem).where(
+                QuarantineItem.source == ctx.source, QuarantineItem.record_key == item.local_id
+            )
+        ).first()
+        if q is None:
+            s.add(
+                QuarantineItem(
+                    source=ctx.source,
+                    record_key=item.local_id,
+                    local_id=item.local_id,
+                    record_id=item.record_id,
+                    reason=QuarantineReason.FAILING,
+                    content_hash=item.content_hash,
+                    problems=problems,
+                    where=where,
+                    first_at=now,
+                    last_at=now,
+                    run_id=ctx.run_id,
+                    originals=item.originals,
+                )
+            )
+            failures = 1
+        else:
+            # Counted for this version only: a changed record may no longer trip the side.
+            same = q.reason is QuarantineReason.FAILING and q.content_hash == item.content_hash
+            failures = q.attempts + 1 if same else 1
+            q.reason, q.content_hash, q.problems = (
+                QuarantineReason.FAILING,
+                item.content_hash,
+                problems,
+            )
+            q.last_at, q.run_id, q.attempts, q.originals = now, ctx.run_id, failures, item.originals
+            q.where = where or q.where
+        s.add(
+            RecordEvent(
+                run_id=ctx.run_id,
+                source=ctx.source,
+                local_id=item.local_id,
+                record_id=item.record_id,
+                outcome=Outcome.FAILED,
+                content_hash=item.content_hash,
+                where=where,
+                problems=problems,
+                at=now,
+                originals=item.originals,
+            )
+        )
+    logger.warning(
+        "source %s: the national side failed on %s alone (%d run(s) so far) while it answered "
+        "the others; the rest goes on: %s",
+        ctx.source,
+        item.local_id,
+        failures,
+        reason,
+    )
 
 
 def _breaker(ctx: RunContext, client: NationalClient) -> CircuitBreaker:

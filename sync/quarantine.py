@@ -4,9 +4,9 @@
 raw payload last read, the legacy text converted in it, its delivery attempts and the runs
 that met it). `retry` maps the kept raw records of held entries again with the current
 mapping and queues the valid ones for the next delivery; a record the national side refused
-is sent once more even if unchanged. `bury_dead` moves a record refused `dead_after` times to
-the dead letters: it is sent no more by itself, never holds up the others, and leaves them
-only by `retry`.
+is sent once more even if unchanged. `bury_dead` moves a record refused (or failed on alone,
+sync.deliver) `dead_after` times to the dead letters: it is sent no more by itself, never
+holds up the others, and leaves them only by `retry`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from schemas.mapping import MappingConfigError, load_mapping
@@ -261,16 +261,21 @@ def _resend_when_read(s: Session, source: str, keys: list[str]) -> None:
 
 
 def bury_dead(ctx: RunContext, dead_after: int) -> int:
-    """Move the source's records refused `dead_after` times to the dead letters, with an
-    event saying so; returns how many moved (also counted as "dead")."""
+    """Move the source's records refused, or failed on alone, `dead_after` times to the dead
+    letters, with an event saying so; returns how many moved (also counted as "dead"). A
+    failing one leaves the outbox: it is sent no more until `stisync quarantine retry`."""
     assert ctx.run_id is not None
     now = utcnow()
     with ctx.db.session() as s:
         items = list(s.scalars(select(QuarantineItem).where(
             QuarantineItem.source == ctx.source,
-            QuarantineItem.reason == QuarantineReason.REJECTED,
+            QuarantineItem.reason.in_((QuarantineReason.REJECTED, QuarantineReason.FAILING)),
             QuarantineItem.attempts >= dead_after,
         )))
+        failing = [q.record_key for q in items if q.reason is QuarantineReason.FAILING]
+        if failing:
+            s.execute(delete(OutboxItem).where(
+                OutboxItem.source == ctx.source, OutboxItem.local_id.in_(failing)))
         for q in items:
             q.reason, q.last_at, q.run_id = QuarantineReason.DEAD, now, ctx.run_id
             s.add(RecordEvent(run_id=ctx.run_id, source=ctx.source, local_id=q.local_id,
@@ -279,6 +284,7 @@ def bury_dead(ctx: RunContext, dead_after: int) -> int:
                               at=now, originals=q.originals))
     if items:
         ctx.counts["dead"] += len(items)
+        ctx.counts["queued"] = max(0, ctx.counts["queued"] - len(failing))
         logger.warning(
             "source %s: %d record(s) failed delivery %d times and are sent no more until "
             "`stisync quarantine retry`: %s", ctx.source, len(items), dead_after,

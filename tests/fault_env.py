@@ -60,6 +60,7 @@ kind = "spreadsheet"
 schedule = "{schedule}"
 mapping = "csv.toml"
 connector = {{ path = "nhiem-vu.csv", id_column = "{id_column}" }}
+{source_extra}
 """
 
 
@@ -226,10 +227,12 @@ def province(
     rows: int = 12,
     batch_size: int = 5,
     national: str = "",
+    source: str = "",
     schedule: str = "every 1h",
     sim_config: dict[str, Any] | None = None,
 ) -> Iterator[Province]:
-    """`rows` task records in a CSV; `national` adds lines to the [national] table."""
+    """`rows` task records in a CSV; `national` adds lines to the [national] table, `source`
+    to the source's."""
     folder = tmp_path / "province"
     folder.mkdir(parents=True)
     write_csv(folder / "nhiem-vu.csv", make_tasks("NV", rows, seed=11, year=2023))
@@ -247,6 +250,7 @@ def province(
                 source=SOURCE,
                 schedule=schedule,
                 id_column=ID_COLUMN,
+                source_extra=source,
             ),
             encoding="utf-8",
         )

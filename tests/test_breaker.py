@@ -171,6 +171,8 @@ def test_the_circuit_opens_after_failures_in_a_row_and_an_answer_resets_the_coun
     refusal = b.refusal()
     assert isinstance(refusal, CircuitOpen)
     assert str(refusal).startswith("circuit open after 3 failed requests in a row")
+    assert refusal.text("vi").startswith("tạm ngừng gửi vì 3 yêu cầu liên tiếp thất bại")
+    assert "(7)" in refusal.text("vi")
     assert "(7)" in str(refusal) and refusal.status == 503
 
 
@@ -215,6 +217,11 @@ def _batch_calls(p: Province) -> int:
     return sum(p.sim.stats()["requests"]["by_route"].get(BATCH_ROUTE, {}).values())
 
 
+def _single_puts(p: Province) -> int:
+    routes = p.sim.stats()["requests"]["by_route"]
+    return sum(sum(v.values()) for k, v in routes.items() if k.startswith("PUT "))
+
+
 def _api_requests(p: Province) -> int:
     return int(p.sim.stats()["requests"]["total"])
 
@@ -242,7 +249,10 @@ def test_a_national_side_down_opens_the_circuit_and_the_next_run_probes_one_reco
     p.sim.set_faults(down=False)
     back = p.sync()
     assert back.status is RunStatus.SUCCEEDED, back.error
-    assert _batch_calls(p) == 1 + 3  # one record first, then the other 11 in batches of 5
+    # One record first, then the other 11 in batches of 5: the outage refused even the
+    # token, so no record is suspected of failing the batch it never travelled in.
+    assert _batch_calls(p) == 1 + 3
+    assert _single_puts(p) == 0
     p.assert_delivered_once()
 
     p.edit(p.record_ids()[0], "Đề tài sửa sau khi hệ thống quốc gia hoạt động lại")
@@ -315,6 +325,8 @@ def test_the_national_side_down_for_three_scheduled_runs_then_back(
         assert len(down_runs) >= 3
         assert all(r.status is RunStatus.FAILED for r in down_runs)
         assert all((r.error or "").startswith(f"{FAILING}: circuit open") for r in down_runs)
+        assert all("tạm ngừng gửi vì 1 yêu cầu liên tiếp thất bại" in (r.error_vi or "")
+                   for r in down_runs)
 
         shown = run_cli(monkeypatch, capsys, p.config, "logs")
         assert shown.returncode == 0
@@ -330,17 +342,18 @@ def test_the_national_side_down_for_three_scheduled_runs_then_back(
 def test_the_next_run_probes_after_a_national_failure_whatever_came_in_between(
     tmp_path: Path,
 ) -> None:
-    """`backed_off` reads the last runs' errors: a run that failed for its source, or that
-    crashed, says nothing of the national side; a run that delivered closes the circuit."""
+    """`backed_off` reads the last runs' errors: a run that failed for its source, that
+    crashed, or that had nothing to send says nothing of the national side; a run that
+    delivered something closes the circuit."""
     db = StateDB(f"sqlite:///{tmp_path / 'state.sqlite'}")
     start = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
-    def finished(status: RunStatus, error: str | None = None) -> bool:
+    def finished(status: RunStatus, error: str | None = None, **counts: int) -> bool:
         with db.session() as s:
             n = len(list(s.scalars(select(Run.id))))
             s.add(Run(run_uid=f"r{n}", source="a" if n % 2 else "b", trigger=Trigger.SCHEDULE,
                       status=status, started_at=start + timedelta(hours=n),
-                      finished_at=start + timedelta(hours=n, minutes=5), counts={},
+                      finished_at=start + timedelta(hours=n, minutes=5), counts=counts,
                       error=error))
         return backed_off(db)
 
@@ -349,9 +362,11 @@ def test_the_next_run_probes_after_a_national_failure_whatever_came_in_between(
         assert finished(RunStatus.FAILED, f"{FAILING}: circuit open after 5 failed requests")
         assert finished(RunStatus.FAILED, "source: tinh-csv: file not found")
         assert finished(RunStatus.CRASHED, "the process running this sync stopped")
-        assert not finished(RunStatus.PARTIAL, "not found: NV-1")  # it delivered
+        assert finished(RunStatus.SUCCEEDED, fetched=3, unchanged=3)  # nothing to send
+        assert not finished(RunStatus.PARTIAL, "not found: NV-1", created=1)  # it delivered
         assert finished(RunStatus.FAILED, f"source: gone; {UNAVAILABLE}: 503 (gave up)")
-        assert not finished(RunStatus.SUCCEEDED)
+        assert finished(RunStatus.SUCCEEDED)
+        assert not finished(RunStatus.FAILED, "2 record(s) could not be delivered", updated=4)
         assert not finished(RunStatus.FAILED, "national API: 403 province 52 not allowed")
     finally:
         db.dispose()

@@ -160,12 +160,13 @@ def test_controls_are_refused_to_other_machines_but_the_api_is_not(tmp_path: Pat
 
 def test_faults_are_set_and_read_over_http(national_sim: RunningSim) -> None:
     url = f"{national_sim.url}/_sim/faults"
-    r = requests.put(url, json={"failure_rate": 0.25, "reject_ids": ["x"]}, timeout=T)
+    r = requests.put(url, json={"failure_rate": 0.25, "reject_ids": ["x"], "crash_ids": ["y"]},
+                     timeout=T)
     assert r.status_code == 200
     assert requests.get(url, timeout=T).json() == {
         "failure_rate": 0.25, "retry_after": 1, "retry_after_http_date": False, "latency": 0.0,
-        "reject_ids": ["x"], "down": False, "store_then_drop": 0, "seed": 0, "reset": 0,
-        "partial_body": 0, "slow_answers": 0, "slow_seconds": 5.0}
+        "reject_ids": ["x"], "crash_ids": ["y"], "down": False, "store_then_drop": 0, "seed": 0,
+        "reset": 0, "partial_body": 0, "slow_answers": 0, "slow_seconds": 5.0}
 
 
 @pytest.mark.parametrize(("body", "words"), [

@@ -125,6 +125,8 @@ class NationalClient:
         self._clock = clock
         self.budget = budget
         self.watch = watch
+        # API requests that left (token requests apart): whether a failed call sent anything.
+        self.requests_sent = 0
 
     def __enter__(self) -> NationalClient:
         return self
@@ -485,6 +487,7 @@ class NationalClient:
         if auth:
             token = self.auth.bearer(self.session, timeout=self.timeout, headers=self._headers)
             headers["Authorization"] = f"Bearer {token}"
+        self.requests_sent += 1
         try:
             response = self.session.request(
                 method, url, data=data, params=params, headers=headers, timeout=self.timeout

@@ -78,8 +78,12 @@ class Operation(enum.Enum):
 class QuarantineReason(enum.Enum):
     INVALID = "invalid"
     REJECTED = "rejected"
-    # Rejected `dead_after` times: no longer sent automatically, whatever its content, until
-    # `stisync quarantine retry`; it never holds up the other records.
+    # The national side failed on it (5xx, a cut connection) when it was sent alone while it
+    # answered the others: it stays in the outbox and is tried again each run; `attempts`
+    # counts the runs it so failed.
+    FAILING = "failing"
+    # Rejected, or failing, `dead_after` times: no longer sent automatically, whatever its
+    # content, until `stisync quarantine retry`; it never holds up the other records.
     DEAD = "dead"
 
 
