@@ -108,7 +108,7 @@ def retry_policy(
 ) -> Retrying:
     """The one retry policy of the connectors: transient failures only, exponential backoff
     with jitter, at least `Retry-After`, at most `attempts` tries, the last error re-raised."""
-    backoff = wait_exponential_jitter(initial=initial, max=max_backoff, jitter=initial)
+    backoff = wait_exponential_jitter(multiplier=initial, max=max_backoff, jitter=initial)
 
     def wait(state: RetryCallState) -> float:
         return max(backoff(state), _retry_after(state) or 0.0)

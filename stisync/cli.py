@@ -24,7 +24,7 @@ from stisync import __version__
 from stisync.logsetup import add_file_log, setup_logging
 from stisync.output import Progress, as_csv, as_json, counts_text, localize, table
 from stisync.texts import LangError, choose_lang, t, word
-from sync.texts import ENCODING_NAMES, LANGS
+from sync.texts import ENCODING_NAMES, LANGS, error_text
 
 logger = logging.getLogger("stisync")
 
@@ -283,6 +283,8 @@ def _config(args: argparse.Namespace) -> Config:
 def _error(key: str, detail: object, lang: str) -> None:
     """An error on stderr: its frame (`err`, `err_config`...) in the admin's language, then
     its detail, which may come from a deeper module in English."""
+    if isinstance(detail, BaseException):
+        detail = error_text(detail, lang)
     print(f"{t(key, lang)}: {detail}", file=sys.stderr)
 
 
@@ -387,9 +389,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             _print_plan(result.planned, lang)
         else:
             status = word("status", result.status.value, lang)
-            print(
-                t("sync_result", lang, source=name, status=status, run=result.run_id, counts=counts)
-            )
+            key = "sync_result" if result.run_id is not None else "sync_result_no_run"
+            print(t(key, lang, source=name, status=status, run=result.run_id, counts=counts))
         if result.error:
             print(f"  {_run_error(result.error, lang, result.error_vi)}")
         elif result.not_found:  # a dry run records no error
@@ -923,7 +924,7 @@ def _print_retried(results: list[Any], fmt: str, lang: str) -> int:
 
 def _print_one_retry(r: Any, lang: str) -> None:
     if r.error:
-        print(f"{r.source}: {_run_error(r.error, lang)}")
+        print(f"{r.source}: {_run_error(r.error, lang, r.error_vi)}")
         return
     status = word("status", r.status.value, lang)
     print(t("retry_result", lang, source=r.source, n=len(r.keys), status=status, run=r.run_id,

@@ -98,6 +98,12 @@ _TEXTS: Catalog = {
         "{source}: {status} (lượt chạy {run}): {counts}",
         "{source}: {status} (run {run}): {counts}",
     ),
+    # A sync that ended before it started a run (another run holds the source, the state
+    # database cannot be opened): no run number to give.
+    "sync_result_no_run": (
+        "{source}: {status} (chưa bắt đầu lượt chạy nào): {counts}",
+        "{source}: {status} (no run started): {counts}",
+    ),
     "sync_plan": (
         "{source}: chạy thử, không gửi gì: {counts}",
         "{source}: dry run, nothing sent: {counts}",

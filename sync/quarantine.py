@@ -28,6 +28,7 @@ from sync.config import Config, ConfigError
 from sync.context import COUNT_KEYS, RunContext
 from sync.raw_records import decode, shown
 from sync.remap import remap
+from sync.run_errors import RunError, internal_error
 from sync.state.db import StateDB
 from sync.state.locks import SourceBusy, SourceLease
 from sync.state.models import (
@@ -170,6 +171,11 @@ class Retried:
     # is sent again when the source next gives it.
     not_kept: list[str] = field(default_factory=list)
     error: str | None = None
+    error_vi: str | None = None  # `error` in Vietnamese, for the admin
+
+    def failed(self, error: RunError) -> Retried:
+        self.status, self.error, self.error_vi = RunStatus.FAILED, error.en, error.vi
+        return self
 
 
 def retry(
@@ -205,14 +211,12 @@ def _retry_source(config: Config, db: StateDB, name: str, keys: list[str],
         src = config.source(name)
         mapping = load_mapping(src.mapping)
     except (ConfigError, MappingConfigError) as exc:
-        out.status, out.error = RunStatus.FAILED, f"configuration: {exc}"
-        return out
+        return out.failed(RunError.of("configuration", exc))
     lease = SourceLease(db, name)
     try:
         lease.acquire(wait=wait)
     except SourceBusy as exc:
-        out.status, out.error = RunStatus.FAILED, str(exc)
-        return out
+        return out.failed(RunError.of(None, exc))
     try:
         run = Run(run_uid=uuid.uuid4().hex, source=name, trigger=Trigger.RETRY,
                   status=RunStatus.RUNNING, full=False, started_at=utcnow(), counts={},
@@ -232,15 +236,14 @@ def _retry_source(config: Config, db: StateDB, name: str, keys: list[str],
             out.status = RunStatus.PARTIAL if ctx.counts["invalid"] else RunStatus.SUCCEEDED
         except Exception as exc:  # recorded on the run and shown, as a sync's defect would be
             logger.exception("run %s: retrying held records of %s failed", run.id, name)
-            out.status = RunStatus.FAILED
-            out.error = f"internal error: {type(exc).__name__}: {exc}"
+            out.failed(internal_error(exc))
         out.counts = {k: ctx.counts.get(k, 0) for k in COUNT_KEYS}
         out.counts.update({k: v for k, v in ctx.counts.items() if k not in out.counts})
         with db.session() as s:
             row = s.get(Run, run.id)
             assert row is not None
             row.status, row.counts, row.finished_at = out.status, out.counts, utcnow()
-            row.error = out.error
+            row.error, row.error_vi = out.error, out.error_vi
         out.run_id = run.id
         logger.info("run %s: retried %d held record(s) of %s: %s", run.id, len(keys), name,
                     " ".join(f"{k}={v}" for k, v in out.counts.items() if v))

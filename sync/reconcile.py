@@ -37,10 +37,9 @@ from sync.context import RunContext
 from sync.deletions import PROPAGATE, mass_delete_guard
 from sync.deliver import deliver, make_client
 from sync.national import NationalClient, NationalError
+from sync.run_errors import RunError, internal_error
 from sync.runner import (
     STOP,
-    RunError,
-    internal_error,
     mark_crashed,
     national_message,
     open_state,

@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,10 +35,10 @@ from sync.national import AuthFailed, NationalError, RetryPolicy
 from sync.quarantine import bury_dead
 from sync.remap import remap as remap_kept
 from sync.report import queue_report, send_pending
-from sync.state.db import StateDB, StateError, describe_db_error, rowcount
+from sync.run_errors import RunError, internal_error, state_db_error
+from sync.state.db import StateDB, StateError, rowcount
 from sync.state.locks import SourceBusy, SourceLease, lease_alive
 from sync.state.models import OutboxItem, Run, RunStatus, Trigger, utcnow
-from sync.texts import error_text
 
 logger = logging.getLogger(__name__)
 
@@ -87,32 +86,6 @@ STOP = threading.Event()
 
 # How a run's error names the `--record` ids the source did not have ("not found: A, B").
 NOT_FOUND = "not found"
-
-
-class RunError(NamedTuple):
-    """A run's error in English (`en`: the runs table's `error`, the sync report and the logs,
-    which the national agency's staff read) and in Vietnamese (`vi`: what the province's
-    admin reads; the runs table's `error_vi`). Both are made together, from the same facts.
-
-    Each part opens with the same kind words in both ("source: …", "national API
-    unavailable: …", and after "; " the parts joined on): stisync frames them in the reader's
-    language, and sync.breaker reads them back from `error`."""
-
-    en: str
-    vi: str
-
-    @classmethod
-    def of(cls, kind: str | None, exc: BaseException) -> RunError:
-        """`kind: exc` (without a kind, `exc` alone), the exception as each language says it
-        (`error_text`)."""
-        head = f"{kind}: " if kind else ""
-        return cls(f"{head}{exc}", f"{head}{error_text(exc, 'vi')}")
-
-    def then(self, more: RunError | None) -> RunError:
-        """This error, and `more` after it."""
-        if more is None:
-            return self
-        return RunError(f"{self.en}; {more.en}", f"{self.vi}; {more.vi}")
 
 
 # Why a run is marked crashed (`mark_crashed`), failed or interrupted (`settle_run`).
@@ -450,19 +423,6 @@ def national_message(exc: NationalError) -> RunError:
     if isinstance(exc, AuthFailed):
         return RunError.of("national API refused our credentials", exc)
     return RunError.of(national_kind(exc), exc)
-
-
-def state_db_error(exc: SQLAlchemyError) -> RunError:
-    """A run's error for a failure of the state database. The driver's words, and what they
-    mean (sync.state.db), are English in both languages."""
-    detail = describe_db_error(exc)
-    return RunError(f"state database: {detail}", f"state database: {detail}")
-
-
-def internal_error(exc: Exception) -> RunError:
-    """A run's error for a defect: the exception as Python says it, in both languages."""
-    text = f"internal error: {type(exc).__name__}: {exc}"
-    return RunError(text, text)
 
 
 def report_run(config: Config, db: StateDB, run: Run, *, send: bool) -> None:

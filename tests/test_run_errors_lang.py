@@ -336,9 +336,13 @@ def test_a_defect_and_a_locked_state_database_are_framed_in_vietnamese(
 
     monkeypatch.setattr(sync.runner, "mass_delete_guard", locked)
     said = run_cli(monkeypatch, capsys, path, "sync", "nv")
-    assert error_line(said).startswith("Lỗi cơ sở dữ liệu trạng thái: ")
+    assert error_line(said) == (
+        "Lỗi cơ sở dữ liệu trạng thái: cơ sở dữ liệu trạng thái đang bị một chương trình khác "
+        "khoá ghi (chương trình sao lưu, trình duyệt cơ sở dữ liệu?) (database is locked)")
     english = run_cli(monkeypatch, capsys, path, "--lang", "en", "sync", "nv")
-    assert error_line(english).startswith("State database error: ")
+    assert error_line(english) == (
+        "State database error: the state database is locked by another program (a backup, a "
+        "database browser?) that holds a write lock (database is locked)")
     db = StateDB(sqlite_url(tmp_path))
     try:
         with db.session() as s:
@@ -348,6 +352,51 @@ def test_a_defect_and_a_locked_state_database_are_framed_in_vietnamese(
     assert errors[0] == ("internal error: ValueError: boom",) * 2
     assert len(errors) == 4
     assert all((en or "").startswith("state database: ") for en, _ in errors[2:])
+
+
+def test_a_state_database_that_cannot_be_opened_is_said_in_vietnamese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = folder(tmp_path)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the state folder should be", encoding="utf-8")
+    monkeypatch.setenv("STISYNC_STATE_URL", f"sqlite:///{blocker / 'state.sqlite'}")
+    said = run_cli(monkeypatch, capsys, path, "status")
+    assert said.returncode == 2
+    assert "Lỗi cơ sở dữ liệu trạng thái: " in said.stderr
+    assert "cơ sở dữ liệu trạng thái" in said.stderr.split(": ", 1)[1]
+    assert str(blocker) in said.stderr
+    english = run_cli(monkeypatch, capsys, path, "--lang", "en", "status")
+    assert english.returncode == 2
+    assert "State database error: " in english.stderr
+    assert not VIETNAMESE.search(english.stderr), english.stderr
+
+
+def test_a_source_busy_with_another_run_is_said_in_vietnamese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sync.state.locks import SourceLease
+
+    path = folder(tmp_path)
+    (tmp_path / "nv.csv").write_text("Mã số,Tên\nNV-1,Nhiệm vụ một\nNV-2,\n", encoding="utf-8")
+    run_cli(monkeypatch, capsys, path, "sync", "nv")  # NV-2 has no title: held back
+    db = StateDB(sqlite_url(tmp_path))
+    lease = SourceLease(db, "nv", owner="may-khac:4242:abcd")
+    lease.acquire()
+    try:
+        said = run_cli(monkeypatch, capsys, path, "sync", "nv", "--no-wait")
+        assert said.returncode == 2
+        assert said.stdout.startswith("nv: thất bại (chưa bắt đầu lượt chạy nào): ")
+        assert "'nv' đang được một lượt khác đồng bộ (may-khac:4242:abcd" in said.stdout
+        english = run_cli(monkeypatch, capsys, path, "--lang", "en", "sync", "nv", "--no-wait")
+        assert "'nv' is being synced by another run" in english.stdout + english.stderr
+        retried = run_cli(monkeypatch, capsys, path, "quarantine", "retry", "--all",
+                          "--wait", "0")
+        assert retried.returncode == 2
+        assert "nv: Lỗi: nguồn 'nv' đang được một lượt khác đồng bộ" in retried.stdout
+    finally:
+        lease.release()
+        db.dispose()
 
 
 # --- the national client's errors -----------------------------------------------------------

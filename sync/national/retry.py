@@ -360,7 +360,7 @@ class _WaitRetryAfterOrBackoff(tenacity.wait.wait_base):
 
     def __init__(self, policy: RetryPolicy) -> None:
         self.backoff = tenacity.wait_exponential_jitter(
-            initial=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter
+            multiplier=policy.initial_backoff, max=policy.max_backoff, jitter=policy.jitter
         )
 
     def __call__(self, state: tenacity.RetryCallState) -> float:

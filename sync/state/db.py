@@ -31,34 +31,56 @@ def rowcount(result: Result[Any]) -> int:
 
 
 class StateError(Exception):
-    """The state database cannot be opened or migrated."""
+    """The state database cannot be opened or migrated. `str()` is English; `text("vi")` the
+    same in Vietnamese, for the admin."""
+
+    def __init__(self, message: str, message_vi: str | None = None):
+        super().__init__(message)
+        self.message_vi = message_vi
+
+    def text(self, lang: str = "vi") -> str:
+        return self.message_vi if lang != "en" and self.message_vi else str(self)
 
 
-# What the database drivers say, and what an admin should read instead.
+# What the database drivers say, and what an admin should read instead (English, Vietnamese).
+_FULL = ("the disk of the state database is full; free some space",
+         "ổ đĩa chứa cơ sở dữ liệu trạng thái đã đầy; hãy giải phóng bớt dung lượng")
+_READ_ONLY = ("the state database or its folder is read-only for this user",
+              "cơ sở dữ liệu trạng thái hoặc thư mục của nó chỉ cho phép đọc với người dùng này")
 _DB_FAULTS = (
-    ("database is locked", "the state database is locked by another program (a backup, a "
-     "database browser?) that holds a write lock"),
-    ("disk is full", "the disk of the state database is full; free some space"),
-    ("disk i/o error", "the state database's disk could not be written (is it full?)"),
-    ("no space left", "the disk of the state database is full; free some space"),
-    ("readonly database", "the state database or its folder is read-only for this user"),
-    ("read-only", "the state database or its folder is read-only for this user"),
-    ("unable to open database file", "the state database file cannot be opened (does its "
-     "folder exist and can this user write to it?)"),
-    ("terminating connection", "the connection to the state database was closed by its server"),
-    ("server closed the connection", "the connection to the state database was lost"),
-    ("connection", "the connection to the state database failed"),
+    ("database is locked", ("the state database is locked by another program (a backup, a "
+                            "database browser?) that holds a write lock",
+                            "cơ sở dữ liệu trạng thái đang bị một chương trình khác khoá ghi "
+                            "(chương trình sao lưu, trình duyệt cơ sở dữ liệu?)")),
+    ("disk is full", _FULL),
+    ("disk i/o error", ("the state database's disk could not be written (is it full?)",
+                        "không ghi được vào ổ đĩa của cơ sở dữ liệu trạng thái (ổ đã đầy?)")),
+    ("no space left", _FULL),
+    ("readonly database", _READ_ONLY),
+    ("read-only", _READ_ONLY),
+    ("unable to open database file", ("the state database file cannot be opened (does its "
+                                      "folder exist and can this user write to it?)",
+                                      "không mở được tệp cơ sở dữ liệu trạng thái (thư mục "
+                                      "của nó có tồn tại và người dùng này có quyền ghi "
+                                      "không?)")),
+    ("terminating connection", ("the connection to the state database was closed by its server",
+                                "máy chủ cơ sở dữ liệu trạng thái đã đóng kết nối")),
+    ("server closed the connection", ("the connection to the state database was lost",
+                                      "mất kết nối tới cơ sở dữ liệu trạng thái")),
+    ("connection", ("the connection to the state database failed",
+                    "không kết nối được tới cơ sở dữ liệu trạng thái")),
 )
 
 
-def describe_db_error(exc: BaseException) -> str:
-    """A state-database failure as an admin can act on it, with the driver's words after."""
+def describe_db_error(exc: BaseException, lang: str = "en") -> str:
+    """A state-database failure as an admin can act on it, in `lang`, with the driver's words
+    after (as the driver said them)."""
     orig = getattr(exc, "orig", None) or exc
     detail = " ".join(str(orig).split())[:300]
     lowered = detail.lower()
-    for needle, meaning in _DB_FAULTS:
+    for needle, (meaning, meaning_vi) in _DB_FAULTS:
         if needle in lowered:
-            return f"{meaning} ({detail})"
+            return f"{meaning_vi if lang == 'vi' else meaning} ({detail})"
     return detail
 
 
@@ -88,11 +110,22 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StateError(f"state database URL {url!r} is not a valid SQLAlchemy URL") from exc
+        raise StateError(
+            f"state database URL {url!r} is not a valid SQLAlchemy URL",
+            f"địa chỉ cơ sở dữ liệu trạng thái {url!r} không phải một URL SQLAlchemy hợp lệ",
+        ) from exc
     if parsed.get_backend_name() == "sqlite":
         db = parsed.database
         if db and db != ":memory:":
-            Path(db).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(db).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                why = exc.strerror or str(exc)
+                raise StateError(
+                    f"cannot create the folder {folder} of the state database: {why}",
+                    f"không tạo được thư mục {folder} của cơ sở dữ liệu trạng thái: {why}",
+                ) from exc
         engine = create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own BEGIN handling defers locks; take the write lock at BEGIN so that two
@@ -138,9 +171,10 @@ def upgrade(engine: Engine) -> None:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as exc:
+        shown = engine.url.render_as_string(hide_password=True)
         raise StateError(
-            f"cannot open the state database "
-            f"{engine.url.render_as_string(hide_password=True)}: {describe_db_error(exc)}"
+            f"cannot open the state database {shown}: {describe_db_error(exc)}",
+            f"không mở được cơ sở dữ liệu trạng thái {shown}: {describe_db_error(exc, 'vi')}",
         ) from exc
 
 

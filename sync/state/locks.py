@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 class SourceBusy(Exception):
-    """Another run holds the source."""
+    """Another run holds the source. `str()` is English, `text("vi")` Vietnamese."""
 
     def __init__(self, source: str, owner: str, since: datetime):
         super().__init__(
@@ -32,6 +32,14 @@ class SourceBusy(Exception):
         self.source = source
         self.owner = owner
         self.since = since
+
+    def text(self, lang: str = "vi") -> str:
+        if lang == "en":
+            return str(self)
+        return (
+            f"nguồn {self.source!r} đang được một lượt khác đồng bộ ({self.owner}, từ "
+            f"{self.since:%Y-%m-%d %H:%M:%S} UTC); hãy đợi lượt đó xong hoặc thử lại sau"
+        )
 
 
 # Owners of leases this process gave up but could not delete: their runs are over.
