@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -99,6 +100,32 @@ def describe_origin(origin: Mapping[str, Any], lang: str = "en") -> str:
     elif origin.get("index") is not None and not (origin.get("row") or origin.get("line")):
         parts.append(said("item", origin["index"]))
     return ", ".join(parts)
+
+
+# How an English place opens when it names no file: (its opening, the word it starts with).
+_EN_LEADS = (("table ", "table"), ('query "', "query"))
+_EN_COUNTED = re.compile(r", (row|line|page|item) (\d+)(?=,|$)")
+_EN_NAMED = re.compile(r", (sheet|record) ")
+
+
+def place_in(where: str | None, lang: str) -> str:
+    """A place `describe_origin` wrote in English (as the state database keeps it, for the
+    national agency's staff), said in `lang`: the same as `describe_origin(origin, lang)`
+    would have said, for the admin who reads the quarantine or a run's log."""
+    if not where or lang == "en":
+        return where or ""
+    words = _PLACE_WORDS["vi"]
+    head, rest = f"{words['file']} ", where
+    if where.startswith(("http://", "https://")):
+        head = ""
+    for lead, key in _EN_LEADS:
+        if where.startswith(lead):
+            word_en = _PLACE_WORDS["en"][key]
+            head, rest = f"{words[key]} ", where[len(word_en) + 1 :]
+            break
+    rest = _EN_COUNTED.sub(lambda m: f", {words[m.group(1)]} {m.group(2)}", rest)
+    rest = _EN_NAMED.sub(lambda m: f", {words[m.group(1)]} ", rest)
+    return head + rest
 
 
 class Connector(ABC):

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from sync.config import Config
 
+from connectors.base import place_in
 from stisync import __version__
 from stisync.logsetup import add_file_log, setup_logging
 from stisync.output import Progress, as_csv, as_json, counts_text, localize, table
@@ -403,7 +404,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def _print_plan(planned: list[Any], lang: str) -> None:
     rows = [
-        (word("action", p.action, lang), p.local_id, _why(p, lang), p.where) for p in planned
+        (word("action", p.action, lang), p.local_id, _why(p, lang), place_in(p.where, lang))
+        for p in planned
     ]
     if rows:
         headers = ["col_action", "col_record", "col_why", "col_where"]
@@ -517,7 +519,7 @@ def _print_sample(result: Any, lang: str) -> None:
             state = t("check_problems", lang, n=len(r.problems))
         else:
             state = t("check_ok", lang)
-        print(f"── {r.record_id or t('check_no_id', lang)} — {r.where} — {state}")
+        print(f"── {r.record_id or t('check_no_id', lang)} — {place_in(r.where, lang)} — {state}")
         if not r.deleted:
             print(json.dumps(r.record, ensure_ascii=False, indent=2, sort_keys=True))
         for field, was in r.originals.items():
@@ -767,7 +769,7 @@ def _print_run(detail: dict[str, Any], fmt: str, lang: str) -> int:
             (
                 word("outcome", r["outcome"], lang),
                 r["local_id"] or r["record_id"],
-                r["where"] or "",
+                place_in(r["where"], lang),
                 _problem_text(problems[0], lang) if problems else "",
             )
         )
@@ -809,7 +811,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
                     i["source"],
                     i["local_id"] or i["record_id"],
                     word("reason", i["reason"], lang),
-                    i["where"] or "",
+                    place_in(i["where"], lang),
                     i["since"],
                     _problem_text(ps[0], lang),
                 )
@@ -864,7 +866,7 @@ def _print_held(h: dict[str, Any], lang: str) -> None:
     print(t("held_title", lang, record=h["key"], source=h["source"],
             reason=word("reason", h["reason"], lang)))
     if h["where"]:
-        print(t("held_where", lang, where=h["where"]))
+        print(t("held_where", lang, where=place_in(h["where"], lang)))
     print(t("held_attempts", lang, since=h["held_since"], last=h["last_failed"],
             n=h["attempts"], run=h["run"]))
     if h["last_read"]:

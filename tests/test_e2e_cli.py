@@ -65,7 +65,7 @@ def test_sync_status_logs_and_quarantine_from_the_command_line(
         assert lines[1] == "Số lượng: đọc 17, tạo mới 15, không hợp lệ 2"
         held_line = next(line for line in lines if "tinh-xlsx:DM-2024-016" in line)
         assert held_line.startswith("không hợp lệ")
-        assert "danh-muc.xlsx, sheet Danh mục, row 20" in held_line
+        assert "tệp danh-muc.xlsx, trang tính Danh mục, dòng 20" in held_line
         assert "Cấp vùng" in held_line and "nhãn không có trong danh mục" in held_line
 
         # CSV and JSON are for programs: stored values and English counts, in either language.
@@ -188,7 +188,7 @@ def test_a_manual_sync_of_a_busy_source_refuses_or_waits(tmp_path: Path, state_u
         refused = stisync(env.config, "sync", "tinh-csv", "--no-wait")
         assert refused.returncode == 2
         assert "tinh-csv: thất bại" in refused.stdout
-        assert "being synced by another run" in refused.stdout
+        assert "đang được một lượt khác đồng bộ" in refused.stdout
         assert env.national() == {}
         threading.Timer(2.0, lease.release).start()
         waited = stisync(env.config, "sync", "tinh-csv", "--wait", "60")

@@ -151,8 +151,10 @@ def test_quarantine_shows_a_failing_record_with_its_reason(
         listed = run_cli(monkeypatch, capsys, p.config, "quarantine")
         assert listed.returncode == 0
         assert poison in listed.stdout and "lỗi khi nhận" in listed.stdout
+        assert "tệp nhiem-vu.csv, dòng 4" in listed.stdout  # its place, in Vietnamese
         shown = run_cli(monkeypatch, capsys, p.config, "quarantine", "show", poison)
         assert shown.returncode == 0
         assert "simulated crash_ids" in shown.stdout
         english = run_cli(monkeypatch, capsys, p.config, "--lang", "en", "quarantine")
         assert "failing" in english.stdout
+        assert "nhiem-vu.csv, row 4" in english.stdout

@@ -175,7 +175,7 @@ def test_show_and_retry_an_invalid_record(tmp_path: Path, state_url: str, stisyn
         assert shown.returncode == 0, shown.stderr
         out = shown.stdout
         assert out.startswith(f"Bản ghi {LEVEL} của nguồn tinh-xlsx: không hợp lệ\n")
-        assert "Vị trí trong nguồn: danh-muc.xlsx, sheet Danh mục, row 20" in out
+        assert "Vị trí trong nguồn: tệp danh-muc.xlsx, trang tính Danh mục, dòng 20" in out
         level_line = next(line for line in out.splitlines() if "management_level" in line)
         assert "cột “Cấp quản lý” (cột D): “Cấp vùng”" in level_line
         assert '"Cấp quản lý": "Cấp vùng"' in out  # the raw payload as read
