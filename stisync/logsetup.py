@@ -23,7 +23,10 @@ def setup_logging(verbosity: int = 0, *, quiet_console: bool = False) -> None:
         logging.Formatter("%(levelname)s %(message)s" if quiet_console else FORMAT)
     )
     root.addHandler(console)
-    for noisy in ("urllib3", "apscheduler.executors", "waitress", "alembic.runtime"):
+    # APScheduler tells of each job it adds and of its own start; stisync says which sources
+    # run when, and the misfires and errors APScheduler warns of still show.
+    for noisy in ("urllib3", "apscheduler.executors", "apscheduler.scheduler", "waitress",
+                  "alembic.runtime"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
