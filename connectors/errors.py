@@ -97,3 +97,24 @@ def network_reason(exc: BaseException) -> str:
     if "timed out" in text.lower():
         return "timed out"
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+_NETWORK_REASONS_VI = {
+    "timed out": "hết thời gian chờ",
+    "Connection refused": "máy chủ từ chối kết nối",
+    "Connection reset by peer": "máy chủ cắt ngang kết nối",
+    "Name or service not known": "không tìm thấy tên máy chủ",
+    "Temporary failure in name resolution": "tạm thời không phân giải được tên máy chủ",
+    "No route to host": "không có đường mạng tới máy chủ",
+    "Network is unreachable": "không vào được mạng",
+}
+
+
+def network_reason_vi(exc: BaseException) -> str:
+    """`network_reason(exc)` in Vietnamese: the common reasons translated (the system's words
+    kept in brackets), any other text as the system or library said it."""
+    reason = network_reason(exc)
+    said = _NETWORK_REASONS_VI.get(reason)
+    if said is None:
+        return reason
+    return said if reason == "timed out" else f"{said} ({reason})"

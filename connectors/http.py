@@ -24,7 +24,12 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from connectors.errors import SourceConfigError, SourceUnavailable, network_reason
+from connectors.errors import (
+    SourceConfigError,
+    SourceUnavailable,
+    network_reason,
+    network_reason_vi,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -124,27 +129,6 @@ def retry_policy(
 
 # What `network_reason` says most often, as a Vietnamese admin reads it. The system's own words
 # are kept beside them (in brackets), since they are what a search for the fault finds.
-_NETWORK_REASONS_VI = {
-    "timed out": "hết thời gian chờ",
-    "Connection refused": "máy chủ từ chối kết nối",
-    "Connection reset by peer": "máy chủ cắt ngang kết nối",
-    "Name or service not known": "không tìm thấy tên máy chủ",
-    "Temporary failure in name resolution": "tạm thời không phân giải được tên máy chủ",
-    "No route to host": "không có đường mạng tới máy chủ",
-    "Network is unreachable": "không vào được mạng",
-}
-
-
-def network_reason_vi(exc: BaseException) -> str:
-    """`network_reason(exc)` in Vietnamese: the common reasons translated (the system's words
-    kept in brackets), any other text as the system or library said it."""
-    reason = network_reason(exc)
-    said = _NETWORK_REASONS_VI.get(reason)
-    if said is None:
-        return reason
-    return said if reason == "timed out" else f"{said} ({reason})"
-
-
 def clip(text: str) -> str:
     """`text` cut short enough to quote in an error message."""
     return text if len(text) <= CLIP else text[:CLIP] + "…"

@@ -22,11 +22,11 @@ from connectors.errors import (
     SourceConfigError,
     SourceDataError,
     SourceUnavailable,
+    network_reason_vi,
 )
 from connectors.http import (
     TransientResponse,
     get_with_retries,
-    network_reason_vi,
     retry_policy,
 )
 from connectors.spreadsheet import SpreadsheetConnector

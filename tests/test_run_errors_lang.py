@@ -106,7 +106,8 @@ def test_a_national_side_that_cannot_be_reached_is_said_in_vietnamese(
         assert said.returncode == 2
         line = error_line(said)
         assert line.startswith(f"{UNAVAILABLE_VI}API quốc gia POST /api/oauth/token: "
-                               "không kết nối được: "), line
+                               "không kết nối được: máy chủ từ chối kết nối (Connection "
+                               "refused)"), line
         assert "(đã dừng sau 2 lần thử trong " in line and "gave up" not in line
 
         english = cli("--lang", "en", "sync", "tinh-csv")

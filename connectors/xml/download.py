@@ -10,8 +10,8 @@ from tenacity import Retrying
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
 
-from connectors.errors import SourceUnavailable, network_reason
-from connectors.http import get_with_retries, network_reason_vi
+from connectors.errors import SourceUnavailable, network_reason, network_reason_vi
+from connectors.http import get_with_retries
 from connectors.rest.http import classify
 
 ACCEPT = "application/xml, text/xml;q=0.9, */*;q=0.1"

@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 import requests
 import tenacity
 
-from connectors.errors import network_reason
+from connectors.errors import network_reason, network_reason_vi
 from sync.national.errors import (
     AuthFailed,
     NationalError,
@@ -208,9 +208,10 @@ def classify(
                 ("timed out", "hết thời gian chờ") if timed_out
                 else ("connection failed", "không kết nối được")
             )
-            reason = network_reason(exc)
             return TransientError(
-                f"{head}: {kind}: {reason}", text_vi=f"{head_vi}: {kind_vi}: {reason}", **where
+                f"{head}: {kind}: {network_reason(exc)}",
+                text_vi=f"{head_vi}: {kind_vi}: {network_reason_vi(exc)}",
+                **where,
             )
         return PermanentError(
             f"{head}: request could not be sent: {exc}",
