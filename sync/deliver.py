@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select, true
+from sqlalchemy.orm import Session
 
 from connectors.base import describe_origin
 from sync import faults
@@ -154,34 +156,10 @@ def _apply(
             if res.status is WriteStatus.REJECTED:
                 problems = _rejection_rows(res)
                 ctx.counts["rejected"] += 1
-                if q is None:
-                    s.add(
-                        QuarantineItem(
-                            source=ctx.source,
-                            record_key=item.local_id,
-                            local_id=item.local_id,
-                            record_id=item.record_id,
-                            reason=QuarantineReason.REJECTED,
-                            content_hash=item.content_hash,
-                            problems=problems,
-                            where=where,
-                            first_at=now,
-                            last_at=now,
-                            run_id=ctx.run_id,
-                            originals=item.originals,
-                        )
-                    )
-                else:
-                    # Rejections are counted on their own (dead_after): earlier invalid reads
-                    # of the record do not count.
-                    rejections = q.attempts + 1 if q.reason is QuarantineReason.REJECTED else 1
-                    q.reason, q.content_hash, q.problems = (
-                        QuarantineReason.REJECTED,
-                        item.content_hash,
-                        problems,
-                    )
-                    q.last_at, q.run_id, q.attempts = now, ctx.run_id, rejections
-                    q.originals = item.originals
+                _hold(
+                    s, ctx, item, q, reason=QuarantineReason.REJECTED, problems=problems,
+                    where=where, now=now,
+                )
             else:
                 ctx.counts[outcome.value] += 1
                 if q is not None:
@@ -225,6 +203,51 @@ def _apply(
                     originals=item.originals,
                 )
             )
+
+
+def _hold(
+    s: Session,
+    ctx: RunContext,
+    item: OutboxItem,
+    q: QuarantineItem | None,
+    *,
+    reason: QuarantineReason,
+    problems: list[dict[str, Any]],
+    where: str | None,
+    now: datetime,
+) -> int:
+    """Quarantine the record of `item` for `reason` (its entry `q`, if it has one, updated);
+    returns how many times in a row it is held so, which `dead_after` bounds. Refusals count
+    across versions; failures of the side on it count for this version only (a changed
+    record may no longer trip the side). An earlier other reason does not count."""
+    if q is None:
+        s.add(
+            QuarantineItem(
+                source=ctx.source,
+                record_key=item.local_id,
+                local_id=item.local_id,
+                record_id=item.record_id,
+                reason=reason,
+                content_hash=item.content_hash,
+                problems=problems,
+                where=where,
+                first_at=now,
+                last_at=now,
+                run_id=ctx.run_id,
+                originals=item.originals,
+            )
+        )
+        return 1
+    same = q.reason is reason and (
+        reason is QuarantineReason.REJECTED or q.content_hash == item.content_hash
+    )
+    times = q.attempts + 1 if same else 1
+    q.reason, q.content_hash, q.problems = reason, item.content_hash, problems
+    q.where = where or q.where
+    q.last_at, q.attempts, q.originals = now, times, item.originals
+    if ctx.run_id is not None:
+        q.run_id = ctx.run_id
+    return times
 
 
 def _mark_failed(
@@ -465,35 +488,10 @@ def _failed_alone(ctx: RunContext, item: OutboxItem, exc: NationalError) -> None
                 QuarantineItem.source == ctx.source, QuarantineItem.record_key == item.local_id
             )
         ).first()
-        if q is None:
-            s.add(
-                QuarantineItem(
-                    source=ctx.source,
-                    record_key=item.local_id,
-                    local_id=item.local_id,
-                    record_id=item.record_id,
-                    reason=QuarantineReason.FAILING,
-                    content_hash=item.content_hash,
-                    problems=problems,
-                    where=where,
-                    first_at=now,
-                    last_at=now,
-                    run_id=ctx.run_id,
-                    originals=item.originals,
-                )
-            )
-            failures = 1
-        else:
-            # Counted for this version only: a changed record may no longer trip the side.
-            same = q.reason is QuarantineReason.FAILING and q.content_hash == item.content_hash
-            failures = q.attempts + 1 if same else 1
-            q.reason, q.content_hash, q.problems = (
-                QuarantineReason.FAILING,
-                item.content_hash,
-                problems,
-            )
-            q.last_at, q.run_id, q.attempts, q.originals = now, ctx.run_id, failures, item.originals
-            q.where = where or q.where
+        failures = _hold(
+            s, ctx, item, q, reason=QuarantineReason.FAILING, problems=problems, where=where,
+            now=now,
+        )
         s.add(
             RecordEvent(
                 run_id=ctx.run_id,
