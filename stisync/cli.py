@@ -597,7 +597,7 @@ def _print_quality(report: Any, lang: str, *, problems: int) -> None:
         )
     )
     for note in report.notes(lang, error=False):
-        print(note)
+        print(note.text)
     kinds = report.summary()
     if kinds:
         print()

@@ -15,6 +15,7 @@ from stisync.demo_data import CSV_MAPPING, make_tasks
 from sync.config import Config, load_config
 from sync.quality import ProblemRow, QualityReport, collect, write_report
 from sync.quality.cells import csv_cell, neutralise, xlsx_cell
+from sync.quality.collect import Note
 from sync.quality.html_report import render_html
 from tests.legacy_text import tcvn3
 
@@ -351,10 +352,10 @@ def test_cells_in_an_old_font_are_counted_and_named_in_every_report(tmp_path: Pa
     assert (report.read, report.accepted) == (4, 4)
     assert report.converted == {"tcvn3": 4}
     note = "4 ô được gõ bằng bảng mã cũ (TCVN3 (ABC): 4) được đọc và gửi đi bằng Unicode"
-    assert note in report.notes("vi")
+    assert Note(note, warning=False) in report.notes("vi")  # information, not a warning
     assert "4 cells typed in an old font encoding (TCVN3 (ABC): 4)" in " ".join(
-        report.notes("en"))
-    assert note in render_html(report, "vi")
+        n.text for n in report.notes("en"))
+    assert f'<p class="note info">{note}' in render_html(report, "vi")
     target = tmp_path / "bao-cao.xlsx"
     write_report(report, target, "vi")
     summary = load_workbook(target).worksheets[0]

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from connectors import ConnectorError, SourceConfigError, SourceRecord, make_connector
@@ -75,6 +75,14 @@ class Kind:
         return f"{label[:1].upper()}{label[1:]} ({self.field})"
 
 
+class Note(NamedTuple):
+    """A line above the problems: a `warning` (the report is incomplete or the mapping misses
+    something) or information (what was done to the data, as it should be)."""
+
+    text: str
+    warning: bool = True
+
+
 @dataclass
 class QualityReport:
     source: str
@@ -101,20 +109,23 @@ class QualityReport:
     def error_text(self, lang: str) -> str:
         return f"{t(self.error_kind, lang)}: {self.error_detail(lang)}" if self.error else ""
 
-    def notes(self, lang: str, *, error: bool = True) -> list[str]:
+    def notes(self, lang: str, *, error: bool = True) -> list[Note]:
         """What a reader must know besides the problems: a read cut short, columns the
-        mapping misses, records the source marks deleted, text converted from old fonts."""
+        mapping misses (warnings); records the source marks deleted, text converted from old
+        fonts (information)."""
         notes = []
         if error and self.error:
-            notes.append(t("incomplete", lang, error=self.error_text(lang)))
+            notes.append(Note(t("incomplete", lang, error=self.error_text(lang))))
         if self.missing_columns:
-            notes.append(t("missing_columns", lang, columns=", ".join(self.missing_columns)))
+            columns = ", ".join(self.missing_columns)
+            notes.append(Note(t("missing_columns", lang, columns=columns)))
         if self.deleted:
-            notes.append(t("deleted", lang, n=self.deleted))
+            notes.append(Note(t("deleted", lang, n=self.deleted), warning=False))
         if self.converted:
             found = ", ".join(f"{ENCODING_NAMES.get(e, e)}: {n}"
                               for e, n in self.converted.most_common())
-            notes.append(t("converted", lang, cells=sum(self.converted.values()), found=found))
+            cells = sum(self.converted.values())
+            notes.append(Note(t("converted", lang, cells=cells, found=found), warning=False))
         return notes
 
     @property

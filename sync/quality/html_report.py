@@ -33,7 +33,7 @@ border:2px solid;max-width:900px}
 .share.good{border-color:#2f855a;background:#f0fff4}.share.good .big{color:#2f855a}
 .share.some{border-color:#b7791f;background:#fffaf0}.share.some .big{color:#b7791f}
 .share.bad{border-color:#c53030;background:#fff5f5}.share.bad .big{color:#c53030}
-.note{color:#9b2c2c;font-weight:600;margin:8px 0}
+.note{color:#9b2c2c;font-weight:600;margin:8px 0}.note.info{color:#2c5282;font-weight:400}
 .how{color:#52606d;max-width:900px}
 table{border-collapse:collapse;width:100%;margin-top:8px}
 th,td{border:1px solid #cbd2d9;padding:4px 8px;text-align:left;vertical-align:top}
@@ -67,7 +67,10 @@ def render_html(report: QualityReport, lang: str) -> str:
         f"<h1>{_e(t('title', lang))}</h1>\n",
         _meta(report, lang),
         _share(report, lang),
-        *(f'<p class="note">{_e(n)}</p>\n' for n in _notes(report, lang)),
+        *(
+            f'<p class="{"note" if n.warning else "note info"}">{_e(n.text)}</p>\n'
+            for n in report.notes(lang)
+        ),
         f"<h2>{_e(t('summary', lang))}</h2>\n",
     ]
     kinds = report.summary()
@@ -135,9 +138,6 @@ def _share(report: QualityReport, lang: str) -> str:
         f"<div><b>{_e(t('accepted_share', lang))}</b><br>{_e(counts)}</div></div>\n"
     )
 
-
-def _notes(report: QualityReport, lang: str) -> list[str]:
-    return report.notes(lang)
 
 
 def _table(columns: tuple[str, ...], rows: Iterable[list[Any]], lang: str) -> str:

@@ -59,7 +59,8 @@ def _summary_sheet(ws: WriteOnlyWorksheet, report: QualityReport, lang: str) -> 
     )
     ws.append([None, _cell(ws, counts)])
     for note in report.notes(lang):
-        ws.append([None, _cell(ws, note, font=Font(bold=True, color="9C0006"))])
+        font = Font(bold=True, color="9C0006") if note.warning else Font(color="1F4E79")
+        ws.append([None, _cell(ws, note.text, font=font)])
     ws.append([])
     ws.append([_cell(ws, t("summary", lang), font=Font(bold=True, size=12))])
     _header(ws, headings(SUMMARY_COLUMNS, lang))
