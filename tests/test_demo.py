@@ -39,7 +39,7 @@ def test_the_demo_syncs_its_sources_and_its_suggested_commands_work(tmp_path: Pa
     assert re.search(r"so-khcn-xlsx\s+có.*thành công một phần.*tạo mới 15, không hợp lệ 1", text)
     assert re.search(r"qlkh-api\s+có.*thành công.*tạo mới 15", text)
     # The held-back row is named where its owner can find it.
-    assert "danh-muc-2024.xlsx, sheet Danh mục, row 20" in text
+    assert "tệp danh-muc-2024.xlsx, trang tính Danh mục, dòng 20" in text
     assert "“Cấp vùng”" in text
     assert "bản ghi đó bị cách ly, có ghi rõ trang tính, dòng và cột" in text
 
@@ -63,6 +63,7 @@ def test_the_demo_in_english_suggests_commands_that_answer_in_english(tmp_path: 
     assert text.startswith("Writing a demo set-up to ")
     assert re.search(r"so-khcn-xlsx\s+yes.*partial.*created 15, invalid 1", text)
     assert "What happened: three provincial sources" in text
+    assert "danh-muc-2024.xlsx, sheet Danh mục, row 20" in text
     suggested = re.findall(r"^  stisync (.+)$", text, flags=re.M)
     assert suggested and all(line.startswith("--lang en --config ") for line in suggested)
     status = run(tmp_path, *suggested[0].split())
