@@ -12,9 +12,6 @@ holds up the others, and leaves them only by `retry`.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +22,7 @@ from sqlalchemy.orm import Session
 from schemas.mapping import MappingConfigError, load_mapping
 from schemas.mapping.legacy import SourceText
 from sync.config import Config, ConfigError
-from sync.context import COUNT_KEYS, RunContext
+from sync.context import COUNT_KEYS, RunContext, start_run
 from sync.raw_records import decode, shown
 from sync.remap import remap
 from sync.run_errors import RunError, internal_error
@@ -218,11 +215,7 @@ def _retry_source(config: Config, db: StateDB, name: str, keys: list[str],
     except SourceBusy as exc:
         return out.failed(RunError.of(None, exc))
     try:
-        run = Run(run_uid=uuid.uuid4().hex, source=name, trigger=Trigger.RETRY,
-                  status=RunStatus.RUNNING, full=False, started_at=utcnow(), counts={},
-                  host=socket.gethostname(), pid=os.getpid())
-        with db.session() as s:
-            s.add(run)
+        run = start_run(db, name, Trigger.RETRY, False, None)
         ctx = RunContext(db=db, source=name, run_id=run.id, started_at=run.started_at,
                          deletions=src.deletions)
         try:

@@ -33,7 +33,7 @@ from sqlalchemy import delete, select
 
 from schemas.mapping import MappingConfigError, load_mapping
 from sync.config import Config, ConfigError, SourceConfig
-from sync.context import RunContext
+from sync.context import RunContext, start_run
 from sync.deletions import PROPAGATE, mass_delete_guard
 from sync.deliver import deliver, make_client
 from sync.national import NationalClient, NationalError
@@ -45,7 +45,6 @@ from sync.runner import (
     open_state,
     report_run,
     settle_run,
-    start_run,
 )
 from sync.state.db import StateDB, StateError
 from sync.state.locks import SourceBusy, SourceLease

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import enum
 import logging
-import os
-import socket
 import threading
-import uuid
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +24,7 @@ from sync import faults
 from sync.backfill import Backfill
 from sync.breaker import national_kind
 from sync.config import Config, ConfigError, SourceConfig, load_config
-from sync.context import COUNT_KEYS, ProgressFn, RunContext
+from sync.context import COUNT_KEYS, ProgressFn, RunContext, start_run
 from sync.deletions import mass_delete_guard
 from sync.deliver import deliver, make_client
 from sync.extract import Planned, extract, load_cursor
@@ -214,26 +211,6 @@ def run_source(
     finally:
         if own_db:
             db.dispose()
-
-
-def start_run(
-    db: StateDB, source: str, trigger: Trigger, full: bool, scheduled_for: datetime | None
-) -> Run:
-    run = Run(
-        run_uid=uuid.uuid4().hex,
-        source=source,
-        trigger=trigger,
-        status=RunStatus.RUNNING,
-        full=full,
-        started_at=utcnow(),
-        scheduled_for=scheduled_for,
-        counts={},
-        host=socket.gethostname(),
-        pid=os.getpid(),
-    )
-    with db.session() as s:
-        s.add(run)
-    return run
 
 
 def _prepare(config: Config, src: SourceConfig) -> tuple[Mapping, Connector]:
