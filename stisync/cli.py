@@ -737,7 +737,9 @@ def _problem_text(p: dict[str, Any], lang: str) -> str:
     if field and str(field) not in message:  # mapping messages name their column already
         column = f", {p['column']}" if p.get("column") else ""
         where = f" [{t('column', lang)} {field}{column}]"
-    return f"{p.get('path', '')}: {p.get('code', '')}: {message}{where}"
+    # A problem of the whole record (the national side's) has no field to name.
+    head = ": ".join(str(x) for x in (p.get("path"), p.get("code")) if x)
+    return f"{head}: {message}{where}" if head else f"{message}{where}"
 
 
 def _print_run(detail: dict[str, Any], fmt: str, lang: str) -> int:

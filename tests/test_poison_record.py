@@ -152,6 +152,8 @@ def test_quarantine_shows_a_failing_record_with_its_reason(
         assert listed.returncode == 0
         assert poison in listed.stdout and "lỗi khi nhận" in listed.stdout
         assert "tệp nhiem-vu.csv, dòng 4" in listed.stdout  # its place, in Vietnamese
+        assert "national_failure: Hệ thống quốc gia gặp lỗi" in listed.stdout
+        assert ": national_failure" not in listed.stdout  # no empty field before the code
         shown = run_cli(monkeypatch, capsys, p.config, "quarantine", "show", poison)
         assert shown.returncode == 0
         assert "simulated crash_ids" in shown.stdout
