@@ -263,7 +263,7 @@ def _mark_failed(
 
 
 def _send(
-    client: NationalClient, items: list[OutboxItem], *, alone: bool = False
+    client: NationalClient, items: list[OutboxItem], *, alone: bool = False, once: bool = False
 ) -> dict[str, WriteResult]:
     if not alone:
         try:
@@ -276,7 +276,7 @@ def _send(
     out: dict[str, WriteResult] = {}
     for item in items:
         try:
-            out[item.local_id] = client.put_task(item.local_id, item.record)
+            out[item.local_id] = client.put_task(item.local_id, item.record, retry=not once)
         except PermanentError as exc:
             # 400 or 413 on one record is about that record; anything else (403 wrong province,
             # 404 unknown province, 401) is about us and must stop the delivery.
@@ -384,8 +384,10 @@ class _Delivery:
             tried.add(item.id)
             answering = self.breaker.last_answered and self.breaker.open is None
             sent = self.client.requests_sent
+            # Tried alone before and failed: once is enough to learn whether it still fails.
+            once = item.attempts > 1
             try:
-                _deliver_items(self.ctx, self.client, [item], self.out, alone=True)
+                _deliver_items(self.ctx, self.client, [item], self.out, alone=True, once=once)
             except NationalError as exc:
                 if answering and _about_the_record(exc):
                     self.breaker.forgive()
@@ -429,14 +431,16 @@ def _deliver_items(
     out: DeliverResult,
     *,
     alone: bool = False,
+    once: bool = False,
 ) -> None:
-    """One batch: its upserts in one request (one at a time if refused whole, or `alone`),
-    then its withdrawals; raises the NationalError that stopped it, having recorded nothing."""
+    """One batch: its upserts in one request (one at a time if refused whole, or `alone`;
+    `once`: each without retries), then its withdrawals; raises the NationalError that
+    stopped it, having recorded nothing."""
     faults.reach("deliver.after_claim")
     upserts = [i for i in items if i.op is Operation.UPSERT]
     withdrawals = [i for i in items if i.op is Operation.DELETE]
     faults.reach("deliver.before_http")
-    results = _send(client, upserts, alone=alone) if upserts else {}
+    results = _send(client, upserts, alone=alone, once=once) if upserts else {}
     for item in withdrawals:
         client.delete_task(item.local_id)  # 404: already absent, which is the aim
     faults.reach("deliver.after_http")

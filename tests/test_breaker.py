@@ -199,6 +199,19 @@ def test_an_open_circuit_stops_the_call_in_flight_and_the_next_ones(
     assert len(served) == 3  # nothing sent once open
 
 
+def test_a_put_without_retry_is_one_attempt_and_the_breaker_sees_it(
+    api: responses.RequestsMock, clock: FakeClock
+) -> None:
+    breaker = CircuitBreaker(failures=3)
+    client = _client(clock, watch=breaker, attempts=6)
+    served = _answers(api, 503)
+    with pytest.raises(TransientError) as caught:
+        client.put_task("qlkh:1", {"local_id": "qlkh:1"}, retry=False)
+    assert not isinstance(caught.value, RetryBudgetExceeded)  # not retried, so not "gave up"
+    assert served == [503]
+    assert breaker.consecutive == 1 and not breaker.last_answered
+
+
 def test_a_refused_record_is_an_answer_not_a_failure(
     api: responses.RequestsMock, clock: FakeClock
 ) -> None:

@@ -141,8 +141,11 @@ class NationalClient:
 
     # Calls -------------------------------------------------------------------------------------
 
-    def put_task(self, local_id: str, record: Mapping[str, Any]) -> WriteResult:
-        """Create or replace one record. A validation refusal (422) is a REJECTED result."""
+    def put_task(
+        self, local_id: str, record: Mapping[str, Any], *, retry: bool = True
+    ) -> WriteResult:
+        """Create or replace one record. A validation refusal (422) is a REJECTED result.
+        Without `retry`, one attempt (a record already known to fail alone is tested once)."""
         what = f"record {local_id!r}"
         _check_local_id(local_id, what)
         if not isinstance(record, Mapping):
@@ -172,7 +175,13 @@ class NationalClient:
             return result
 
         return self._call(
-            "PUT", path, parse, data=_json_bytes(record, what), ok={200, 201}, passthrough={422}
+            "PUT",
+            path,
+            parse,
+            data=_json_bytes(record, what),
+            ok={200, 201},
+            passthrough={422},
+            retry=retry,
         )
 
     def put_batch(self, records: Sequence[Mapping[str, Any]]) -> list[WriteResult]:
