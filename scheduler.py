@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -130,14 +131,24 @@ def install_signal_handlers(stop: threading.Event) -> None:
             signal.signal(sig, handler)
 
 
-def run_daemon(config: Config, *, stop: threading.Event | None = None) -> int:
-    """Run until a signal (or `stop`) arrives. Returns the process exit code."""
+def run_daemon(
+    config: Config,
+    *,
+    stop: threading.Event | None = None,
+    say: Callable[..., None] | None = None,
+) -> int:
+    """Run until a signal (or `stop`) arrives. Returns the process exit code. `say(key,
+    **values)` tells the admin at the terminal, in their language, that the daemon started
+    ("daemon_started", jobs=N), found nothing to do ("daemon_nothing", path=…) or stopped
+    ("daemon_stopped"); the log keeps its English lines."""
+    say = say or (lambda key, **values: None)
     stop = stop or threading.Event()
     db = runner.open_state(config)
     runner.mark_crashed(db)
     sched = build_scheduler(config, db)
     if not sched.get_jobs():
         logger.error("no enabled source has a schedule in %s; nothing to do", config.path)
+        say("daemon_nothing", path=config.path)
         db.dispose()
         return 2
     if threading.current_thread() is threading.main_thread():
@@ -146,6 +157,7 @@ def run_daemon(config: Config, *, stop: threading.Event | None = None) -> int:
     logger.info(
         "daemon started with %d job(s); stop it with Ctrl+C or SIGTERM", len(sched.get_jobs())
     )
+    say("daemon_started", jobs=len(sched.get_jobs()))
     try:
         while not stop.wait(0.5):
             faults.reach("daemon.tick")
@@ -155,6 +167,7 @@ def run_daemon(config: Config, *, stop: threading.Event | None = None) -> int:
         runner.STOP.clear()
         db.dispose()
         logger.info("daemon stopped")
+        say("daemon_stopped")
     return 0
 
 

@@ -346,7 +346,12 @@ def cmd_daemon(args: argparse.Namespace) -> int:
     import scheduler
 
     config = _config(args)
-    return scheduler.run_daemon(config)
+    lang = args.lang
+
+    def say(key: str, **values: object) -> None:
+        print(t(key, lang, **values), flush=True)
+
+    return scheduler.run_daemon(config, say=say)
 
 
 @_guard

@@ -400,6 +400,19 @@ _TEXTS: Catalog = {
         "without it, the environment variable STISYNC_LANG",
     ),
     "help_format": ("định dạng kết quả (mặc định {default})", "output format (default {default})"),
+    # What `stisync daemon` tells the admin at the terminal (its log lines stay English).
+    "daemon_started": (
+        "Tiến trình nền đang chạy ({jobs} việc theo lịch); dừng bằng Ctrl+C. Xem kết quả: "
+        "stisync status, stisync logs",
+        "The daemon is running ({jobs} scheduled job(s)); stop it with Ctrl+C. See what it "
+        "does: stisync status, stisync logs",
+    ),
+    "daemon_nothing": (
+        "Không có nguồn nào được bật và có lịch chạy trong {path}: tiến trình nền không có gì "
+        "để làm",
+        "No enabled source has a schedule in {path}: the daemon has nothing to do",
+    ),
+    "daemon_stopped": ("Tiến trình nền đã dừng.", "The daemon has stopped."),
     "help_daemon": (
         "chạy bộ lập lịch ở tiền cảnh (cho systemd hoặc một dịch vụ Windows)",
         "run the scheduler in the foreground (for systemd or a Windows service)",

@@ -194,6 +194,9 @@ def test_sigterm_finishes_the_batch_in_flight_and_a_manual_sync_never_overlaps(
             daemon.kill()
             output = daemon.stdout.read() if daemon.stdout else ""
         assert "Traceback" not in output
+        # Told at the terminal in the admin's language; the log lines stay English.
+        assert "Tiến trình nền đang chạy (4 việc theo lịch); dừng bằng Ctrl+C" in output, output
+        assert "Tiến trình nền đã dừng." in output, output
         csv_run = runs(env, "tinh-csv")[0]
         assert csv_run.status is RunStatus.INTERRUPTED, output
         assert 0 < len(env.national()) < 50

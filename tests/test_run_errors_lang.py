@@ -373,6 +373,17 @@ def test_a_state_database_that_cannot_be_opened_is_said_in_vietnamese(
     assert not VIETNAMESE.search(english.stderr), english.stderr
 
 
+def test_a_daemon_with_nothing_scheduled_says_so_in_vietnamese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = folder(tmp_path)  # its one source has no schedule
+    said = run_cli(monkeypatch, capsys, path, "daemon")
+    assert said.returncode == 2
+    assert f"Không có nguồn nào được bật và có lịch chạy trong {path}" in said.stdout
+    english = run_cli(monkeypatch, capsys, path, "--lang", "en", "daemon")
+    assert f"No enabled source has a schedule in {path}" in english.stdout
+
+
 def test_a_source_busy_with_another_run_is_said_in_vietnamese(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
