@@ -189,20 +189,32 @@ def _apply(
                     )
             ctx.counts["queued"] = max(0, ctx.counts["queued"] - 1)
             s.delete(row)
-            s.add(
-                RecordEvent(
-                    run_id=ctx.run_id,
-                    source=ctx.source,
-                    local_id=item.local_id,
-                    record_id=item.record_id,
-                    outcome=outcome,
-                    content_hash=item.content_hash,
-                    where=where,
-                    problems=problems,
-                    at=now,
-                    originals=item.originals,
-                )
-            )
+            s.add(_item_event(ctx, item, outcome, where=where, problems=problems, now=now))
+
+
+def _item_event(
+    ctx: RunContext,
+    item: OutboxItem,
+    outcome: Outcome,
+    *,
+    where: str | None,
+    problems: list[dict[str, Any]] | None,
+    now: datetime,
+) -> RecordEvent:
+    """The event of what became of an outbox item's version in this run."""
+    assert ctx.run_id is not None
+    return RecordEvent(
+        run_id=ctx.run_id,
+        source=ctx.source,
+        local_id=item.local_id,
+        record_id=item.record_id,
+        outcome=outcome,
+        content_hash=item.content_hash,
+        where=where,
+        problems=problems,
+        at=now,
+        originals=item.originals,
+    )
 
 
 def _hold(
@@ -496,20 +508,7 @@ def _failed_alone(ctx: RunContext, item: OutboxItem, exc: NationalError) -> None
             s, ctx, item, q, reason=QuarantineReason.FAILING, problems=problems, where=where,
             now=now,
         )
-        s.add(
-            RecordEvent(
-                run_id=ctx.run_id,
-                source=ctx.source,
-                local_id=item.local_id,
-                record_id=item.record_id,
-                outcome=Outcome.FAILED,
-                content_hash=item.content_hash,
-                where=where,
-                problems=problems,
-                at=now,
-                originals=item.originals,
-            )
-        )
+        s.add(_item_event(ctx, item, Outcome.FAILED, where=where, problems=problems, now=now))
     logger.warning(
         "source %s: the national side failed on %s alone (%d run(s) so far) while it answered "
         "the others; the rest goes on: %s",
