@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import socket
 import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -617,35 +616,6 @@ def test_sql_an_unreachable_server(scheme: str) -> None:
     assert f"qlkh: cannot read from 127.0.0.1:{port}/qlkh: " in str(caught.value)
     vietnamese(caught.value, f"qlkh: không đọc được từ 127.0.0.1:{port}/qlkh: ",
                "Connection refused")
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A loopback port that accepts connections and never says a word."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join()
-        for conn in accepted:
-            conn.close()
-        listener.close()
 
 
 def test_sql_a_server_that_never_answers(silent_port: int) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -273,45 +272,16 @@ def test_a_closed_port_is_unavailable(scheme: str) -> None:
     assert "Connection refused" in str(caught.value)
 
 
-@pytest.fixture
-def silent_server() -> Iterator[int]:
-    """A loopback port that accepts connections and never says a word."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    accepted: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.1)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join()
-        for conn in accepted:
-            conn.close()
-        listener.close()
-
-
 @pytest.mark.parametrize("scheme", ["postgresql+psycopg", "mysql+pymysql"],
                          ids=["postgresql", "mariadb"])
-def test_a_server_that_never_answers_does_not_hold_the_run(scheme: str, silent_server: int
+def test_a_server_that_never_answers_does_not_hold_the_run(scheme: str, silent_port: int
                                                            ) -> None:
-    url = f"{scheme}://dongbo@127.0.0.1:{silent_server}/qlkh"
+    url = f"{scheme}://dongbo@127.0.0.1:{silent_port}/qlkh"
 
     with pytest.raises(SourceUnavailable) as caught:
         read(url, **TABLE, connect_timeout=1, timeout=1)
 
-    assert f"127.0.0.1:{silent_server}/qlkh did not answer in time" in str(caught.value)
+    assert f"127.0.0.1:{silent_port}/qlkh did not answer in time" in str(caught.value)
     assert "(connect_timeout 1 s, timeout 1 s)" in str(caught.value)
 
 
